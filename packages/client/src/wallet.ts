@@ -1,0 +1,76 @@
+import {
+  type Canonical,
+  type Ed25519,
+  type IdentityKeys,
+  type SignedTx,
+  SalusError,
+  encodeTx,
+  fromHex,
+  generateIdentityKeys,
+  pureEd25519,
+  signTx,
+  toHex,
+  txHash,
+} from '@salus/core';
+
+export interface WalletJson {
+  readonly type: 'salus-identity-keys';
+  readonly signing: { readonly publicKey: string; readonly secretKey: string };
+  readonly encryption: { readonly publicKey: string; readonly secretKey: string };
+}
+
+/**
+ * A wallet holds one identity's keys and signs with them; the secret keys never leave it except
+ * through an explicit export. Works in Node and the browser (pure-JS Ed25519 by default).
+ */
+export class Wallet {
+  private constructor(
+    private readonly keys: IdentityKeys,
+    private readonly ed: Ed25519,
+  ) {}
+
+  static create(ed: Ed25519 = pureEd25519): Wallet {
+    return new Wallet(generateIdentityKeys(), ed);
+  }
+
+  static fromSeed(signing: Uint8Array, encryption: Uint8Array, ed: Ed25519 = pureEd25519): Wallet {
+    return new Wallet(generateIdentityKeys({ signing, encryption }), ed);
+  }
+
+  static import(json: unknown, ed: Ed25519 = pureEd25519): Wallet {
+    const o = json as WalletJson;
+    if (o?.type !== 'salus-identity-keys' || !o.signing || !o.encryption) throw new SalusError('INVALID_FIELD', 'not a Salus key file');
+    const w = Wallet.fromSeed(fromHex(o.signing.secretKey, 32), fromHex(o.encryption.secretKey, 32), ed);
+    if (w.publicKeyHex !== o.signing.publicKey || toHex(w.encryptionPublicKey) !== o.encryption.publicKey) {
+      throw new SalusError('INVALID_FIELD', 'key file public keys do not match its secret keys');
+    }
+    return w;
+  }
+
+  export(): WalletJson {
+    return {
+      type: 'salus-identity-keys',
+      signing: { publicKey: toHex(this.keys.signing.publicKey), secretKey: toHex(this.keys.signing.secretKey) },
+      encryption: { publicKey: toHex(this.keys.encryption.publicKey), secretKey: toHex(this.keys.encryption.secretKey) },
+    };
+  }
+
+  get publicKey(): Uint8Array {
+    return this.keys.signing.publicKey;
+  }
+
+  get publicKeyHex(): string {
+    return toHex(this.keys.signing.publicKey);
+  }
+
+  get encryptionPublicKey(): Uint8Array {
+    return this.keys.encryption.publicKey;
+  }
+
+  /** Builds and signs a transaction; returns it with its canonical bytes and hash. */
+  buildTx(o: { chainId: string; nonce: number; module: string; type: string; payload: Canonical }): { tx: SignedTx; bytes: Uint8Array; hash: string } {
+    const tx = signTx(this.ed, this.keys.signing.secretKey, { chainId: o.chainId, signer: this.keys.signing.publicKey, nonce: o.nonce, module: o.module, type: o.type, payload: o.payload });
+    const bytes = encodeTx(tx);
+    return { tx, bytes, hash: toHex(txHash(bytes)) };
+  }
+}

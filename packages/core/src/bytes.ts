@@ -1,0 +1,41 @@
+import { bytesToHex, hexToBytes as nobleHexToBytes, utf8ToBytes, concatBytes } from '@noble/hashes/utils.js';
+import { SalusError } from './errors.js';
+
+export { concatBytes, utf8ToBytes };
+
+export const toHex = bytesToHex;
+
+export function fromHex(hex: string, expectedLength?: number): Uint8Array {
+  if (typeof hex !== 'string' || hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
+    throw new SalusError('INVALID_FIELD', 'expected an even-length hex string');
+  }
+  const out = nobleHexToBytes(hex.toLowerCase());
+  if (expectedLength !== undefined && out.length !== expectedLength) {
+    throw new SalusError('INVALID_FIELD', `expected ${expectedLength} bytes of hex, got ${out.length}`);
+  }
+  return out;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+export function utf8Decode(b: Uint8Array): string {
+  return decoder.decode(b);
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    if (a[i] !== b[i]) return a[i]! - b[i]!;
+  }
+  return a.length - b.length;
+}
+
+export function isBytes(v: unknown, length?: number): v is Uint8Array {
+  return v instanceof Uint8Array && (length === undefined || v.length === length);
+}

@@ -1,0 +1,86 @@
+import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
+import { SalusError } from './errors.js';
+import { randomBytes } from './ed25519.js';
+import { isBytes } from './bytes.js';
+
+/**
+ * Envelope encryption (RFC 9180 HPKE, base mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256,
+ * AES-256-GCM): a fresh AES-256-GCM data key encrypts the content once; the data key is sealed to
+ * each recipient's X25519 public key. The associated data binds what the ciphertext belongs to
+ * (record id, version, patient pseudonym) so an envelope cannot be moved to another record.
+ */
+export const suite = new CipherSuite({
+  kem: new DhkemX25519HkdfSha256(),
+  kdf: new HkdfSha256(),
+  aead: new Aes256Gcm(),
+});
+
+export interface Envelope {
+  /** Recipient's X25519 public key. */
+  readonly recipient: Uint8Array;
+  /** HPKE encapsulated key. */
+  readonly enc: Uint8Array;
+  /** The data key sealed to the recipient. */
+  readonly wrappedKey: Uint8Array;
+}
+
+export interface Sealed {
+  readonly nonce: Uint8Array;
+  readonly ciphertext: Uint8Array;
+  readonly envelopes: readonly Envelope[];
+}
+
+const DATA_KEY_BYTES = 32;
+const NONCE_BYTES = 12;
+
+/** A copy as a plain ArrayBuffer, the type WebCrypto's signatures ask for. */
+function ab(u: Uint8Array): ArrayBuffer {
+  return u.slice().buffer as ArrayBuffer;
+}
+
+function subtle(): SubtleCrypto {
+  return globalThis.crypto.subtle;
+}
+
+async function aesKey(raw: Uint8Array): Promise<CryptoKey> {
+  return subtle().importKey('raw', ab(raw), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
+}
+
+export async function wrapKey(dataKey: Uint8Array, recipient: Uint8Array, aad: Uint8Array): Promise<Envelope> {
+  if (!isBytes(recipient, 32)) throw new SalusError('INVALID_FIELD', 'recipient X25519 key must be 32 bytes');
+  const recipientPublicKey = await suite.kem.importKey('raw', ab(recipient), true);
+  const { ct, enc } = await suite.seal({ recipientPublicKey, info: aad }, dataKey, aad);
+  return { recipient, enc: new Uint8Array(enc), wrappedKey: new Uint8Array(ct) };
+}
+
+export async function unwrapKey(envelope: Envelope, secretKey: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
+  try {
+    const recipientKey = await suite.kem.importKey('raw', ab(secretKey), false);
+    const pt = await suite.open({ recipientKey, enc: envelope.enc, info: aad }, envelope.wrappedKey, aad);
+    return new Uint8Array(pt);
+  } catch {
+    throw new SalusError('DECRYPTION_FAILED', 'the envelope does not open with this key');
+  }
+}
+
+export async function seal(plaintext: Uint8Array, recipients: readonly Uint8Array[], aad: Uint8Array): Promise<Sealed> {
+  const dataKey = randomBytes(DATA_KEY_BYTES);
+  const nonce = randomBytes(NONCE_BYTES);
+  const key = await aesKey(dataKey);
+  const ciphertext = new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv: ab(nonce), additionalData: ab(aad) }, key, ab(plaintext)));
+  const envelopes = await Promise.all(recipients.map((r) => wrapKey(dataKey, r, aad)));
+  dataKey.fill(0);
+  return { nonce, ciphertext, envelopes };
+}
+
+export async function open(sealed: Sealed, envelope: Envelope, secretKey: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
+  const dataKey = await unwrapKey(envelope, secretKey, aad);
+  try {
+    const key = await aesKey(dataKey);
+    return new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv: ab(sealed.nonce), additionalData: ab(aad) }, key, ab(sealed.ciphertext)));
+  } catch {
+    throw new SalusError('DECRYPTION_FAILED', 'the ciphertext does not decrypt: tampered or wrong associated data');
+  } finally {
+    dataKey.fill(0);
+  }
+}

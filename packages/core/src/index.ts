@@ -1,0 +1,15 @@
+export * from './errors.js';
+export * from './bytes.js';
+export * from './encoding.js';
+export * from './hash.js';
+export * from './ed25519.js';
+export * from './signing.js';
+export * as hpke from './hpke.js';
+export type { Envelope, Sealed } from './hpke.js';
+export * from './merkle.js';
+export * from './smt.js';
+export * from './limits.js';
+export * as v from './validate.js';
+export * from './tx.js';
+export * from './block.js';
+export * from './lightclient.js';

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { ZERO_HASH, smtApply, smtProve, smtVerify, toHex, utf8ToBytes, type SmtNode, type SmtNodeReader } from '../src/index.js';
+
+class MemStore implements SmtNodeReader {
+  nodes = new Map<string, SmtNode>();
+  getNode(h: Uint8Array) {
+    return this.nodes.get(toHex(h));
+  }
+  apply(root: Uint8Array, ups: { key: Uint8Array; value: Uint8Array | undefined }[]) {
+    const r = smtApply(this, root, ups);
+    for (const [k, v] of r.created) this.nodes.set(k, v.node);
+    return r;
+  }
+}
+
+const key = fc.integer({ min: 0, max: 40 }).map((n) => utf8ToBytes(`k${n}`));
+const op = fc.record({ key, value: fc.option(fc.uint8Array({ minLength: 1, maxLength: 8 }), { nil: undefined }) });
+
+describe('sparse Merkle tree state', () => {
+  it('matches a map model; proves membership and non-membership of every key', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(op, { maxLength: 12 }), { maxLength: 6 }), (batches) => {
+        const s = new MemStore();
+        const model = new Map<string, Uint8Array>();
+        let root = ZERO_HASH;
+        for (const b of batches) {
+          root = s.apply(root, b).root;
+          for (const u of b) u.value === undefined ? model.delete(toHex(u.key)) : model.set(toHex(u.key), u.value);
+        }
+        for (let n = 0; n <= 40; n++) {
+          const k = utf8ToBytes(`k${n}`);
+          const { value, proof } = smtProve(s, root, k);
+          const want = model.get(toHex(k));
+          expect(value === undefined ? undefined : toHex(value)).toEqual(want === undefined ? undefined : toHex(want));
+          expect(smtVerify(root, k, value, proof)).toBe(true);
+          // the opposite claim never verifies
+          expect(smtVerify(root, k, value === undefined ? new Uint8Array([1]) : undefined, proof)).toBe(false);
+          if (value) expect(smtVerify(root, k, new Uint8Array([...value, 0]), proof)).toBe(false);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('has one root per content, whatever the order of writes and deletes', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
+        const s1 = new MemStore();
+        let r1 = ZERO_HASH;
+        for (const u of ops) r1 = s1.apply(r1, [u]).root;
+        const final = new Map<string, { key: Uint8Array; value: Uint8Array | undefined }>();
+        for (const u of ops) final.set(toHex(u.key), u);
+        const s2 = new MemStore();
+        const present = [...final.values()].filter((u) => u.value !== undefined).reverse();
+        const r2 = s2.apply(ZERO_HASH, present).root;
+        expect(toHex(r1)).toEqual(toHex(r2));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reports orphaned nodes so that old versions can be pruned', () => {
+    const s = new MemStore();
+    const a = s.apply(ZERO_HASH, [{ key: utf8ToBytes('a'), value: new Uint8Array([1]) }, { key: utf8ToBytes('b'), value: new Uint8Array([2]) }]);
+    const b = s.apply(a.root, [{ key: utf8ToBytes('a'), value: new Uint8Array([3]) }]);
+    expect(b.orphaned.map(toHex)).toContain(toHex(a.root));
+    const c = s.apply(b.root, [{ key: utf8ToBytes('a'), value: undefined }, { key: utf8ToBytes('b'), value: undefined }]);
+    expect(toHex(c.root)).toEqual(toHex(ZERO_HASH));
+  });
+
+  it('rejects malformed proofs without throwing', () => {
+    const s = new MemStore();
+    const { root } = s.apply(ZERO_HASH, [{ key: utf8ToBytes('a'), value: new Uint8Array([1]) }, { key: utf8ToBytes('b'), value: new Uint8Array([2]) }]);
+    const { proof } = smtProve(s, root, utf8ToBytes('a'));
+    expect(smtVerify(root, utf8ToBytes('a'), new Uint8Array([1]), { siblings: [new Uint8Array(3)], leaf: proof.leaf! })).toBe(false);
+    expect(smtVerify(root, utf8ToBytes('a'), new Uint8Array([1]), { siblings: new Array(300).fill(ZERO_HASH), leaf: proof.leaf! })).toBe(false);
+  });
+});

@@ -1,0 +1,27 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics of one node, on a registry of its own (no global singleton). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'salus_process_' });
+  return {
+    registry,
+    height: new Gauge({ name: 'salus_consensus_height', help: 'Height of the last committed block', registers: [registry] }),
+    round: new Gauge({ name: 'salus_consensus_round', help: 'Round of the last commit', registers: [registry] }),
+    lastCommitTime: new Gauge({ name: 'salus_consensus_last_commit_timestamp_seconds', help: 'Time of the last commit', registers: [registry] }),
+    txsCommitted: new Counter({ name: 'salus_txs_committed_total', help: 'Transactions committed', registers: [registry] }),
+    txsFailed: new Counter({ name: 'salus_txs_failed_total', help: 'Committed transactions whose execution failed', labelNames: ['code'], registers: [registry] }),
+    txsRejected: new Counter({ name: 'salus_txs_rejected_total', help: 'Transactions refused at admission', labelNames: ['code'], registers: [registry] }),
+    mempoolSize: new Gauge({ name: 'salus_mempool_size', help: 'Transactions waiting in the mempool', registers: [registry] }),
+    mempoolBytes: new Gauge({ name: 'salus_mempool_bytes', help: 'Bytes waiting in the mempool', registers: [registry] }),
+    blockCommitSeconds: new Histogram({
+      name: 'salus_block_commit_seconds',
+      help: 'Time to execute and persist a block',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    blockTxs: new Histogram({ name: 'salus_block_txs', help: 'Transactions per block', buckets: [0, 1, 10, 100, 1000, 5000, 10000], registers: [registry] }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

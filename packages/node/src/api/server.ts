@@ -1,0 +1,206 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { SalusError, decode, decodeTx, fromHex, toHex, txHash, utf8ToBytes } from '@salus/core';
+import type { Chain } from '../ledger/chain.js';
+import type { BlockStore } from '../ledger/blockstore.js';
+import type { StateStore } from '../state/store.js';
+import type { Application } from '../app/application.js';
+import type { Module } from '../app/module.js';
+import type { ApiOptions } from '../config/options.js';
+import type { Metrics } from './metrics.js';
+import { commitView, headerView, jsonView, validatorsView } from './views.js';
+import { installErrorHandler } from './errors.js';
+import type { VerifyReport } from '../ledger/verify.js';
+
+export interface ApiDeps {
+  readonly chain: Chain;
+  readonly blocks: BlockStore;
+  readonly state: StateStore;
+  readonly app: Application;
+  readonly modules: readonly Module[];
+  readonly metrics: Metrics;
+  readonly nodeId: string;
+  readonly verify: () => VerifyReport;
+  readonly log: (msg: string, ctx: object) => void;
+}
+
+const hashParam = { type: 'object', properties: { hash: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' } }, required: ['hash'] } as const;
+
+export async function createApi(opts: ApiOptions, d: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: opts.bodyBytesMax });
+  installErrorHandler(app, d.log);
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('application/cbor', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Salus node API', version: '0.1.0', description: 'Submit signed transactions; read blocks, transactions and state with proofs.' },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.get('/v1/status', { schema: { tags: ['node'], summary: 'Node, chain and consensus status' } }, async () => {
+    const h = d.chain.lastHeader();
+    return {
+      chainId: d.chain.chainId,
+      nodeId: d.nodeId,
+      height: d.chain.lastHeight(),
+      latestBlockHash: h ? headerView(h).hash : null,
+      latestBlockTime: h ? new Date(h.time).toISOString() : null,
+      appHash: toHex(d.state.root),
+      consensus: { engine: 'solo', round: 0, step: 'commit', peers: 0 },
+      mempool: { size: d.chain.mempool.size, bytes: d.chain.mempool.sizeBytes },
+      validators: d.chain.validatorsFor(d.chain.lastHeight() + 1).length,
+    };
+  });
+
+  app.post<{ Querystring: { wait?: 'commit' | 'none'; timeoutMs?: number }; Body: Buffer | { tx?: string } }>(
+    '/v1/txs',
+    {
+      schema: {
+        tags: ['transactions'],
+        summary: 'Submit a signed transaction (application/cbor bytes, or JSON {"tx": hex})',
+        querystring: {
+          type: 'object',
+          properties: { wait: { type: 'string', enum: ['commit', 'none'] }, timeoutMs: { type: 'integer', minimum: 1 } },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (req, reply) => {
+      let bytes: Uint8Array;
+      if (Buffer.isBuffer(req.body)) bytes = new Uint8Array(req.body);
+      else {
+        const b = req.body as { tx?: unknown } | undefined;
+        if (!b || typeof b !== 'object' || typeof b.tx !== 'string') throw new SalusError('INVALID_FIELD', 'body must be {"tx": "<hex of the canonical CBOR transaction>"}');
+        try {
+          bytes = fromHex(b.tx);
+        } catch {
+          throw new SalusError('MALFORMED_ENCODING', 'tx must be hex');
+        }
+      }
+      let hash: string;
+      try {
+        hash = d.chain.submit(bytes);
+      } catch (e) {
+        if (e instanceof SalusError) d.metrics.txsRejected.inc({ code: e.code });
+        throw e;
+      }
+      d.metrics.mempoolSize.set(d.chain.mempool.size);
+      if (req.query.wait !== 'commit') return reply.status(202).send({ hash, status: 'pending' });
+      const receipt = await d.chain.waitForCommit(hash, Math.min(req.query.timeoutMs ?? opts.commitWaitMsMax, opts.commitWaitMsMax));
+      return { ...receipt, status: 'committed' };
+    },
+  );
+
+  app.get<{ Params: { key: string } }>(
+    '/v1/accounts/:key',
+    {
+      schema: {
+        tags: ['transactions'],
+        summary: 'The next nonce a signer must use (committed and pending)',
+        params: { type: 'object', properties: { key: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' } }, required: ['key'] },
+      },
+    },
+    async (req) => {
+      const key = req.params.key.toLowerCase();
+      return { key, committedNonce: d.app.nextNonce(d.app.committedView(), key), nextNonce: d.app.pendingNonce(key) };
+    },
+  );
+
+  app.get<{ Params: { hash: string } }>('/v1/txs/:hash', { schema: { tags: ['transactions'], summary: 'A committed transaction with its inclusion proof', params: hashParam } }, async (req) => {
+    const hash = req.params.hash.toLowerCase();
+    const loc = d.blocks.findTx(fromHex(hash));
+    if (!loc) {
+      if (d.chain.mempool.has(hash)) return { hash, status: 'pending' };
+      throw new SalusError('NOT_FOUND', `no transaction ${hash}`);
+    }
+    const t = d.blocks.getTx(loc.height, loc.index)!;
+    const block = d.blocks.requireBlock(loc.height);
+    const proof = d.blocks.txProof(loc.height, loc.index);
+    return {
+      hash,
+      status: 'committed',
+      height: loc.height,
+      index: loc.index,
+      tx: toHex(t.tx),
+      decoded: jsonView(decodeTx(t.tx)),
+      result: decode(t.result),
+      proof: { leafIndex: proof.leafIndex, treeSize: proof.treeSize, path: proof.path.map(toHex) },
+      header: headerView(block.header),
+      commit: commitView(block.commit),
+      validators: validatorsView(d.chain.validatorsFor(loc.height)),
+    };
+  });
+
+  app.get<{ Params: { height: string } }>('/v1/blocks/:height', { schema: { tags: ['blocks'], summary: 'A block by height, or "latest"' } }, async (req) => {
+    const height = req.params.height === 'latest' ? d.chain.lastHeight() : Number(req.params.height);
+    if (!Number.isSafeInteger(height) || height < 1) throw new SalusError('INVALID_FIELD', 'height must be a positive integer or "latest"');
+    const b = d.blocks.requireBlock(height);
+    const txs = d.blocks.getTxs(height);
+    return {
+      height,
+      header: headerView(b.header),
+      commit: commitView(b.commit),
+      resultsRoot: toHex(b.resultsRoot),
+      txs: txs.map((t) => ({ hash: toHex(txHash(t.tx)), result: decode(t.result) })),
+    };
+  });
+
+  app.get<{ Querystring: { height?: number } }>(
+    '/v1/validators',
+    { schema: { tags: ['blocks'], summary: 'The validator set that signs a height', querystring: { type: 'object', properties: { height: { type: 'integer', minimum: 1 } } } } },
+    async (req) => {
+      const height = req.query.height ?? d.chain.lastHeight() + 1;
+      return { height, validators: validatorsView(d.chain.validatorsFor(height)) };
+    },
+  );
+
+  app.get<{ Querystring: { key: string } }>(
+    '/v1/state',
+    {
+      schema: {
+        tags: ['state'],
+        summary: 'A state value (or its absence) with a proof against the app hash of the latest committed header',
+        querystring: { type: 'object', properties: { key: { type: 'string', minLength: 1, maxLength: 256 } }, required: ['key'] },
+      },
+    },
+    async (req) => {
+      const latest = d.chain.lastHeight();
+      if (latest === 0) throw new SalusError('NOT_FOUND', 'no block has committed yet; the genesis state is not provable until block 1');
+      // Header H carries the app hash after block H − 1.
+      const version = latest - 1;
+      const key = utf8ToBytes(req.query.key);
+      const { value, proof, root } = d.state.prove(key, version);
+      const block = d.blocks.requireBlock(latest);
+      return {
+        key: req.query.key,
+        version,
+        root: toHex(root),
+        value: value ? toHex(value) : null,
+        decoded: value ? jsonView(decode(value)) : null,
+        proof: { siblings: proof.siblings.map(toHex), leaf: proof.leaf ? { path: toHex(proof.leaf.path), valueHash: toHex(proof.leaf.valueHash) } : null },
+        header: headerView(block.header),
+        commit: commitView(block.commit),
+        validators: validatorsView(d.chain.validatorsFor(latest)),
+      };
+    },
+  );
+
+  app.get('/v1/verify', { schema: { tags: ['node'], summary: 'Re-verify the whole chain from genesis' } }, async (_req, reply) => {
+    const report = d.verify();
+    return reply.status(report.ok ? 200 : 500).send(report);
+  });
+
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    d.metrics.mempoolSize.set(d.chain.mempool.size);
+    d.metrics.mempoolBytes.set(d.chain.mempool.sizeBytes);
+    return reply.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics());
+  });
+
+  const query = () => ({ state: d.app.committedView() });
+  for (const m of d.modules) m.routes?.(app, query);
+  return app;
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { SalusError } from '@salus/core';
+import { registerKeys } from './keys.js';
+import { registerChain } from './chain.js';
+import { registerTx } from './tx.js';
+
+/** The salus command line. Every command has --help; errors print their code and exit 1. */
+const program = new Command()
+  .name('salus')
+  .description('Salus: a permissioned BFT blockchain for health data')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+registerKeys(program);
+registerChain(program);
+registerTx(program);
+
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  if (e instanceof SalusError) {
+    process.stderr.write(`error ${e.code}: ${e.message}\n`);
+  } else {
+    process.stderr.write(`error: ${(e as Error).message}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,47 @@
+import { LIMITS } from '@salus/core';
+import { defaultSoloOptions, type SoloOptions } from '@salus/consensus';
+import { defaultStateStoreOptions, type StateStoreOptions } from '../state/store.js';
+import type { ChainOptions } from '../ledger/chain.js';
+
+export interface ApiOptions {
+  readonly host: string;
+  readonly port: number;
+  /** longest a client may wait for a commit */
+  readonly commitWaitMsMax: number;
+  readonly bodyBytesMax: number;
+}
+
+/** Every subsystem's options in one object, assembled here with their defaults (config.json overrides). */
+export interface NodeOptions {
+  readonly api: ApiOptions;
+  readonly chain: ChainOptions;
+  readonly state: StateStoreOptions;
+  readonly solo: SoloOptions;
+  readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
+}
+
+export const defaultNodeOptions: NodeOptions = {
+  api: { host: '127.0.0.1', port: 26657, commitWaitMsMax: 30_000, bodyBytesMax: LIMITS.txBytesMax * 2 + 1024 },
+  chain: {
+    blockTxsMax: LIMITS.blockTxsMax,
+    blockBytesMax: LIMITS.blockBytesMax,
+    mempoolTxsMax: LIMITS.mempoolTxsMax,
+    mempoolBytesMax: LIMITS.mempoolBytesMax,
+  },
+  state: defaultStateStoreOptions,
+  solo: defaultSoloOptions,
+  log: { level: 'info' },
+};
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+export type NodeOptionsInput = DeepPartial<NodeOptions>;
+
+export function mergeOptions(input: NodeOptionsInput = {}): NodeOptions {
+  return {
+    api: { ...defaultNodeOptions.api, ...input.api },
+    chain: { ...defaultNodeOptions.chain, ...input.chain },
+    state: { ...defaultNodeOptions.state, ...input.state },
+    solo: { ...defaultNodeOptions.solo, ...input.solo },
+    log: { ...defaultNodeOptions.log, ...input.log },
+  };
+}

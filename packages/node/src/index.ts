@@ -1,0 +1,7 @@
+export * from './node.js';
+export * from './config/options.js';
+export * from './config/genesis.js';
+export * from './config/home.js';
+export * from './config/keyfile.js';
+export * from './ledger/verify.js';
+export * from './crypto/native-ed25519.js';

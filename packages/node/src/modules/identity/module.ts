@@ -1,0 +1,112 @@
+import { SalusError, fromHex, type Canonical } from '@salus/core';
+import type { Module, TxContext } from '../../app/module.js';
+import type { KV } from '../../app/kv.js';
+import type { Genesis } from '../../config/genesis.js';
+import {
+  IDENTITY_TX_TYPES,
+  parseIdentityPayload,
+  type AddMember,
+  type OnboardPatient,
+  type RegisterPatient,
+  type RevokeMember,
+  type RotateKey,
+} from './payloads.js';
+import { type KeyRecord, type OrgRecord, activeKey, getKey, getOrg, keyKey, orgKey, patientKey, patientPseudonym, requireOrgRole } from './state.js';
+import { identityRoutes } from './routes.js';
+
+/**
+ * Identity: organisations (created by genesis or governance), their members' keys (added, rotated
+ * and revoked by the organisation's admin), and patients (self-registered, or onboarded by a
+ * provider). Every signer of every other transaction must be an active key registered here.
+ */
+function requireFreshKey(kv: KV, signingHex: string): void {
+  if (getKey(kv, signingHex)) throw new SalusError('CONFLICT', `key ${signingHex.slice(0, 12)}… is already registered`);
+}
+
+function registerPatient(ctx: TxContext, signingHex: string, encryptionKey: string, onboardedBy: string | null): string {
+  requireFreshKey(ctx.state, signingHex);
+  const pseudonym = patientPseudonym(fromHex(signingHex));
+  const rec: KeyRecord = { role: 'patient', org: null, encryptionKey, name: null, status: 'active', since: ctx.height, patient: pseudonym };
+  ctx.state.set(keyKey(signingHex), rec);
+  ctx.state.set(patientKey(pseudonym), { signingKey: signingHex, encryptionKey, onboardedBy, since: ctx.height });
+  ctx.emit('identity.patient_registered', { patient: pseudonym, onboardedBy });
+  return pseudonym;
+}
+
+export function createOrg(kv: KV, org: Omit<OrgRecord, 'since'>, height: number): void {
+  if (getOrg(kv, org.id)) throw new SalusError('CONFLICT', `organisation ${org.id} already exists`);
+  requireFreshKey(kv, org.admin);
+  kv.set(orgKey(org.id), { ...org, since: height });
+  const admin: KeyRecord = { role: 'admin', org: org.id, encryptionKey: org.encryptionKey, name: `${org.name} admin`, status: 'active', since: height, patient: null };
+  kv.set(keyKey(org.admin), admin);
+}
+
+export const identityModule: Module = {
+  name: 'identity',
+  txTypes: IDENTITY_TX_TYPES,
+  openTypes: ['register_patient'],
+  checkPayload: (type, payload) => void parseIdentityPayload(type, payload),
+
+  execute(ctx, type, payload: Canonical) {
+    const p = parseIdentityPayload(type, payload);
+    switch (type) {
+      case 'register_patient':
+        registerPatient(ctx, ctx.signerHex, (p as RegisterPatient).encryptionKey, null);
+        return;
+      case 'onboard_patient': {
+        const o = p as OnboardPatient;
+        requireOrgRole(ctx.state, ctx.signerHex, o.org, ['admin', 'practitioner', 'service']);
+        registerPatient(ctx, o.signingKey, o.encryptionKey, o.org);
+        return;
+      }
+      case 'add_member': {
+        const m = p as AddMember;
+        requireOrgRole(ctx.state, ctx.signerHex, m.org, ['admin']);
+        requireFreshKey(ctx.state, m.signingKey);
+        const rec: KeyRecord = { role: m.role, org: m.org, encryptionKey: m.encryptionKey, name: m.name, status: 'active', since: ctx.height, patient: null };
+        ctx.state.set(keyKey(m.signingKey), rec);
+        ctx.emit('identity.member_added', { org: m.org, key: m.signingKey, role: m.role });
+        return;
+      }
+      case 'rotate_key': {
+        const r = p as RotateKey;
+        // The admin rotates any key of the organisation; a member may rotate its own.
+        if (r.key !== ctx.signerHex) requireOrgRole(ctx.state, ctx.signerHex, r.org, ['admin']);
+        const old = activeKey(ctx.state, r.key);
+        if (!old || old.org !== r.org) throw new SalusError('NOT_FOUND', `no active key ${r.key.slice(0, 12)}… in ${r.org}`);
+        requireFreshKey(ctx.state, r.newSigningKey);
+        ctx.state.set(keyKey(r.key), { ...old, status: 'revoked' });
+        ctx.state.set(keyKey(r.newSigningKey), { ...old, encryptionKey: r.newEncryptionKey, since: ctx.height });
+        if (old.role === 'admin') {
+          const org = getOrg(ctx.state, r.org)!;
+          ctx.state.set(orgKey(r.org), { ...org, admin: r.newSigningKey, encryptionKey: r.newEncryptionKey });
+        }
+        ctx.emit('identity.key_rotated', { org: r.org, old: r.key, new: r.newSigningKey });
+        return;
+      }
+      case 'revoke_member': {
+        const r = p as RevokeMember;
+        requireOrgRole(ctx.state, ctx.signerHex, r.org, ['admin']);
+        const old = activeKey(ctx.state, r.key);
+        if (!old || old.org !== r.org) throw new SalusError('NOT_FOUND', `no active key ${r.key.slice(0, 12)}… in ${r.org}`);
+        if (old.role === 'admin') throw new SalusError('FORBIDDEN', 'the admin key is rotated, not revoked');
+        ctx.state.set(keyKey(r.key), { ...old, status: 'revoked' });
+        ctx.emit('identity.member_revoked', { org: r.org, key: r.key });
+        return;
+      }
+    }
+  },
+
+  initGenesis(kv: KV, genesis: Genesis) {
+    for (const o of genesis.organisations) {
+      createOrg(kv, { id: o.id, name: o.name, kind: o.kind, admin: o.adminKey, encryptionKey: o.encryptionKey }, 0);
+    }
+  },
+
+  routes: identityRoutes,
+};
+
+/** The app's authentication hook: is this signer an active key? */
+export function isActiveSigner(kv: KV, signerHex: string): boolean {
+  return activeKey(kv, signerHex) !== undefined;
+}

@@ -1,0 +1,59 @@
+import Database from 'better-sqlite3';
+import { SalusError } from '@salus/core';
+
+/**
+ * Embedded storage: SQLite (through better-sqlite3) in WAL mode with synchronous=FULL, so a block,
+ * its transactions, results and state changes land in one atomic, durable transaction. See
+ * docs/adr/0001-storage-engine.md for why SQLite rather than LMDB or LevelDB.
+ */
+export type Db = Database.Database;
+
+export const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blocks (height INTEGER PRIMARY KEY, hash BLOB NOT NULL, header BLOB NOT NULL, commit_ BLOB NOT NULL, results_root BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS txs (height INTEGER NOT NULL, idx INTEGER NOT NULL, tx BLOB NOT NULL, result BLOB NOT NULL, PRIMARY KEY (height, idx)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tx_index (hash BLOB PRIMARY KEY, height INTEGER NOT NULL, idx INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS smt_nodes (hash BLOB PRIMARY KEY, node BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS smt_orphans (hash BLOB PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS smt_orphans_version ON smt_orphans (version);
+CREATE TABLE IF NOT EXISTS valsets (height INTEGER PRIMARY KEY, validators BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS smt_roots (version INTEGER PRIMARY KEY, root BLOB NOT NULL);
+`;
+
+export interface OpenOptions {
+  readonly readonly?: boolean;
+  readonly memory?: boolean;
+}
+
+export function openDb(file: string, opts: OpenOptions = {}): Db {
+  let db: Db;
+  try {
+    db = new Database(opts.memory ? ':memory:' : file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+    if (!opts.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+    }
+    db.pragma('cache_size = -32000');
+    if (!opts.readonly) db.exec(SCHEMA);
+    const v = db.prepare<[], { v: Buffer }>("SELECT v FROM meta WHERE k = 'schema'").get();
+    if (!v && !opts.readonly) db.prepare("INSERT INTO meta (k, v) VALUES ('schema', ?)").run(Buffer.from(String(SCHEMA_VERSION)));
+    else if (v && v.v.toString() !== String(SCHEMA_VERSION)) {
+      throw new SalusError('CORRUPT_DATA', `data directory has schema ${v.v.toString()}, this build reads ${SCHEMA_VERSION}`);
+    }
+  } catch (e) {
+    if (e instanceof SalusError) throw e;
+    throw new SalusError('CORRUPT_DATA', `cannot open the database ${file}: ${(e as Error).message}`);
+  }
+  return db;
+}
+
+export function buf(u: Uint8Array): Buffer {
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+export function u8(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
