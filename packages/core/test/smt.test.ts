@@ -26,7 +26,10 @@ describe('sparse Merkle tree state', () => {
         let root = ZERO_HASH;
         for (const b of batches) {
           root = s.apply(root, b).root;
-          for (const u of b) u.value === undefined ? model.delete(toHex(u.key)) : model.set(toHex(u.key), u.value);
+          for (const u of b) {
+            if (u.value === undefined) model.delete(toHex(u.key));
+            else model.set(toHex(u.key), u.value);
+          }
         }
         for (let n = 0; n <= 40; n++) {
           const k = utf8ToBytes(`k${n}`);

@@ -1,0 +1,46 @@
+// One linter for the workspace. Besides typescript-eslint's recommended rules it enforces the
+// habits in STYLE.md: no import cycles, no default exports, and no bare `throw new Error(...)`
+// (every failure a user can see is a SalusError with a code from the catalogue).
+import tseslint from 'typescript-eslint';
+import { importX, createNodeResolver } from 'eslint-plugin-import-x';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', '.salus/**', 'bench/out/**'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts', '**/*.mjs', '**/*.js'],
+    plugins: { 'import-x': importX },
+    settings: {
+      ...importX.flatConfigs.typescript.settings,
+      // Sources import './x.js' for './x.ts' (NodeNext); workspace packages resolve to their sources.
+      'import-x/resolver-next': [
+        createNodeResolver({ extensionAlias: { '.js': ['.ts', '.js'] }, conditionNames: ['source', 'import', 'default'] }),
+      ],
+    },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/no-default-export': 'error',
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ThrowStatement > NewExpression[callee.name='Error']",
+          message: 'Throw a SalusError with a catalogue code, not a bare Error.',
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  {
+    // Configuration files are loaded by tools that expect a default export.
+    files: ['eslint.config.js', 'vitest.config.ts', '**/vite.config.ts'],
+    rules: { 'import-x/no-default-export': 'off' },
+  },
+  {
+    // The pure packages never touch disk, sockets, clocks of the host or process state.
+    files: ['packages/core/src/**/*.ts', 'packages/consensus/src/**/*.ts', 'packages/client/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'net', 'http', 'crypto', 'os', 'path'], message: 'core, consensus and client are isomorphic and pure: no Node modules.' }] }],
+    },
+  },
+);
