@@ -103,6 +103,7 @@ export function decodeCommit(b: Uint8Array): Commit {
     blockHash: bytes(o.blockHash, 'commit.blockHash', 32),
     signatures: list(o.signatures, 'commit.signatures', 10_000).map((s, i) => {
       const r = record(s, `commit.signatures[${i}]`);
+      onlyKeys(r, ['validator', 'signature'], `commit.signatures[${i}]`);
       return { validator: bytes(r.validator, 'validator', 32), signature: bytes(r.signature, 'signature', 64) };
     }),
   };

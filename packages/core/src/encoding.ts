@@ -16,12 +16,19 @@ export type Canonical =
   | readonly Canonical[]
   | { readonly [key: string]: Canonical };
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 const encodeOptions = {
   ...rfc8949EncodeOptions,
   float64: true,
   typeEncoders: {
     number: (n: number) => {
       if (!Number.isSafeInteger(n)) throw new SalusError('INVALID_FIELD', `only safe integers are encodable, got ${n}`);
+      return null;
+    },
+    string: (s: string) => {
+      // A lone surrogate has no UTF-8 form: the encoder would write U+FFFD, so two values would share one encoding.
+      if (LONE_SURROGATE.test(s)) throw new SalusError('INVALID_FIELD', 'strings must be well-formed Unicode (no lone surrogates)');
       return null;
     },
     undefined: () => {

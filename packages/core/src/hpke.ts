@@ -48,9 +48,15 @@ async function aesKey(raw: Uint8Array): Promise<CryptoKey> {
 
 export async function wrapKey(dataKey: Uint8Array, recipient: Uint8Array, aad: Uint8Array): Promise<Envelope> {
   if (!isBytes(recipient, 32)) throw new SalusError('INVALID_FIELD', 'recipient X25519 key must be 32 bytes');
-  const recipientPublicKey = await suite.kem.importKey('raw', ab(recipient), true);
-  const { ct, enc } = await suite.seal({ recipientPublicKey, info: aad }, dataKey, aad);
-  return { recipient, enc: new Uint8Array(enc), wrappedKey: new Uint8Array(ct) };
+  let sealed: { ct: ArrayBuffer; enc: ArrayBuffer };
+  try {
+    const recipientPublicKey = await suite.kem.importKey('raw', ab(recipient), true);
+    sealed = await suite.seal({ recipientPublicKey, info: aad }, dataKey, aad);
+  } catch {
+    // e.g. a low-order X25519 point, for which the shared secret is all zeros (RFC 9180 §7.1.4)
+    throw new SalusError('INVALID_FIELD', 'recipient X25519 key is not a usable public key');
+  }
+  return { recipient, enc: new Uint8Array(sealed.enc), wrappedKey: new Uint8Array(sealed.ct) };
 }
 
 export async function unwrapKey(envelope: Envelope, secretKey: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {

@@ -1,5 +1,5 @@
 import { sha256 } from './hash.js';
-import { bytesEqual } from './bytes.js';
+import { bytesEqual, isBytes } from './bytes.js';
 import { SalusError } from './errors.js';
 
 /**
@@ -11,6 +11,11 @@ import { SalusError } from './errors.js';
 const LEAF = new Uint8Array([0]);
 const NODE = new Uint8Array([1]);
 export const EMPTY_ROOT = sha256(new Uint8Array(0));
+
+/** Every hash a verifier is handed must be exactly 32 bytes: nodeHash would silently truncate or zero-pad otherwise. */
+function allHashes(hashes: readonly unknown[]): boolean {
+  return Array.isArray(hashes) && hashes.every((h) => isBytes(h, 32));
+}
 
 export function leafHash(data: Uint8Array): Uint8Array {
   const buf = new Uint8Array(1 + data.length);
@@ -69,6 +74,7 @@ export function inclusionProof(leaves: readonly Uint8Array[], leafIndex: number)
 /** RFC 9162 §2.1.3.2: the root that an inclusion proof implies for a leaf hash, or undefined if malformed. */
 export function rootFromInclusion(leaf: Uint8Array, proof: InclusionProof): Uint8Array | undefined {
   const { leafIndex, treeSize, path } = proof;
+  if (!isBytes(leaf, 32) || !allHashes(path)) return undefined;
   if (!Number.isSafeInteger(leafIndex) || !Number.isSafeInteger(treeSize) || leafIndex < 0 || leafIndex >= treeSize) return undefined;
   let fn = leafIndex;
   let sn = treeSize - 1;
@@ -121,6 +127,7 @@ export function verifyConsistency(
   root2: Uint8Array,
 ): boolean {
   if (!Number.isSafeInteger(size1) || !Number.isSafeInteger(size2) || size1 < 1 || size1 > size2) return false;
+  if (!isBytes(root1, 32) || !isBytes(root2, 32) || !allHashes(proof)) return false;
   if (size1 === size2) return proof.length === 0 && bytesEqual(root1, root2);
   let path = [...proof];
   if (path.length === 0) return false;
