@@ -2,6 +2,7 @@ import { LIMITS } from '@salus/core';
 import { defaultSoloOptions, type SoloOptions } from '@salus/consensus';
 import { defaultStateStoreOptions, type StateStoreOptions } from '../state/store.js';
 import type { ChainOptions } from '../ledger/chain.js';
+import { defaultP2POptions, type P2POptions } from '../p2p/options.js';
 
 export interface ApiOptions {
   readonly host: string;
@@ -17,6 +18,8 @@ export interface NodeOptions {
   readonly chain: ChainOptions;
   readonly state: StateStoreOptions;
   readonly solo: SoloOptions;
+  /** peer links; used when the validator set has more than this node, or peers are configured */
+  readonly p2p: P2POptions;
   readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
 }
 
@@ -30,6 +33,7 @@ export const defaultNodeOptions: NodeOptions = {
   },
   state: defaultStateStoreOptions,
   solo: defaultSoloOptions,
+  p2p: defaultP2POptions,
   log: { level: 'info' },
 };
 
@@ -42,6 +46,7 @@ export function mergeOptions(input: NodeOptionsInput = {}): NodeOptions {
     chain: { ...defaultNodeOptions.chain, ...input.chain },
     state: { ...defaultNodeOptions.state, ...input.state },
     solo: { ...defaultNodeOptions.solo, ...input.solo },
+    p2p: { ...defaultNodeOptions.p2p, ...(input.p2p as Partial<P2POptions> | undefined) },
     log: { ...defaultNodeOptions.log, ...input.log },
   };
 }
