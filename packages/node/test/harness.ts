@@ -22,8 +22,11 @@ export interface TestNode {
   close(): Promise<void>;
 }
 
-/** A real node in this process on a loopback port, with a temporary home directory. */
-export async function startTestNode(o: { home?: string; options?: NodeOptionsInput } = {}): Promise<TestNode> {
+/**
+ * A real node in this process on a loopback port, with a temporary home directory (removed by
+ * close(), also after restarts, unless the caller gave the home).
+ */
+export async function startTestNode(o: { home?: string; options?: NodeOptionsInput } = {}, ownsHome = !o.home): Promise<TestNode> {
   const home = o.home ?? tempDir();
   if (!o.home) initHome({ home, chainId: 'salus-test', org: { id: 'founding-hospital', name: 'Founding Hospital', kind: 'hospital' }, port: 0 });
   const h = loadHome(home);
@@ -40,11 +43,11 @@ export async function startTestNode(o: { home?: string; options?: NodeOptionsInp
     orgId: 'founding-hospital',
     restart: async () => {
       await node.stop();
-      return startTestNode({ ...o, home });
+      return startTestNode({ ...o, home }, ownsHome);
     },
     close: async () => {
       await node.stop();
-      if (!o.home) rmSync(home, { recursive: true, force: true });
+      if (ownsHome) rmSync(home, { recursive: true, force: true });
     },
   };
   return t;

@@ -51,9 +51,11 @@ export function registerTx(program: Command): void {
   tx.command('show')
     .description('Show a committed transaction, verifying its inclusion proof and its block commit')
     .argument('<hash>', 'transaction hash (hex)')
-    .option('--node <url>', 'node API', DEFAULT_NODE)
-    .action(async (hash: string, o: { node: string }) => {
-      const client = new SalusClient({ url: o.node, ed: createNativeEd25519() });
+    .option('--node <url>', `node API (default: "${DEFAULT_NODE}")`)
+    .action(async (hash: string, o: { node?: string }, cmd: Command) => {
+      // `tx` has a --node of its own, which takes the option wherever it is written
+      const url = o.node ?? (cmd.parent?.opts() as { node?: string } | undefined)?.node ?? DEFAULT_NODE;
+      const client = new SalusClient({ url, ed: createNativeEd25519() });
       const r = await client.verifiedTx(hash);
       print({ ...r, verified: true });
     });

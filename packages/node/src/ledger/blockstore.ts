@@ -28,6 +28,16 @@ export interface StoredTx {
   readonly result: Uint8Array;
 }
 
+/** Decodes stored bytes: a value that no longer decodes is corrupt data, not a malformed request. */
+export function readStored<T>(meta: { height: number; object: string }, decodeIt: () => T): T {
+  try {
+    return decodeIt();
+  } catch (e) {
+    if (e instanceof SalusError && e.code === 'CORRUPT_DATA') throw e;
+    throw new SalusError('CORRUPT_DATA', `stored ${meta.object} of height ${meta.height} does not decode: ${(e as Error).message}`, meta);
+  }
+}
+
 /**
  * Blocks, their commits, transactions and results, and the index from transaction hash to place.
  * Everything read back is re-checked against the hash that names it (TigerBeetle's habit: check
@@ -68,12 +78,12 @@ export class BlockStore {
   getBlock(height: number): StoredBlock | undefined {
     const row = this.s.getBlock.get(height);
     if (!row) return undefined;
-    const header = decodeHeader(u8(row.header));
+    const header = readStored({ height, object: 'header' }, () => decodeHeader(u8(row.header)));
     const hash = headerHash(header);
     if (!bytesEqual(hash, u8(row.hash)) || header.height !== height) {
       throw new SalusError('CORRUPT_DATA', `stored block ${height} does not match its hash`, { height, object: 'header' });
     }
-    const commit = decodeCommit(u8(row.commit_));
+    const commit = readStored({ height, object: 'commit' }, () => decodeCommit(u8(row.commit_)));
     if (!bytesEqual(commit.blockHash, hash)) throw new SalusError('CORRUPT_DATA', `stored commit of block ${height} is for another block`, { height, object: 'commit' });
     return { header, hash, commit, resultsRoot: u8(row.results_root) };
   }

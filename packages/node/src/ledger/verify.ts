@@ -44,7 +44,8 @@ export function verifyDb(db: Db, o: VerifyOptions): VerifyReport {
   let txs = 0;
   const fail = (h: number | null, object: string, message: string): VerifyReport => ({ ok: false, height, txs, error: { height: h, object, message } });
   try {
-    const integrity = db.pragma('quick_check', { simple: true });
+    // integrity_check, not quick_check: only it compares every index entry with its table row
+    const integrity = db.pragma('integrity_check', { simple: true });
     if (integrity !== 'ok') return fail(null, 'database', `SQLite reports: ${String(integrity)}`);
     const stored = new BlockStore(db);
     const replayDb = openDb(':memory:', { memory: true });

@@ -29,7 +29,7 @@ export interface OpenOptions {
 }
 
 export function openDb(file: string, opts: OpenOptions = {}): Db {
-  let db: Db;
+  let db: Db | undefined;
   try {
     db = new Database(opts.memory ? ':memory:' : file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
     if (!opts.readonly) {
@@ -38,16 +38,38 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
     }
     db.pragma('cache_size = -32000');
     if (!opts.readonly) db.exec(SCHEMA);
+    const stored = new Set(schemaOf(db));
+    if (!expectedSchema().every((x) => stored.has(x))) throw new SalusError('CORRUPT_DATA', `the tables of ${file} differ from the schema this build reads`);
     const v = db.prepare<[], { v: Buffer }>("SELECT v FROM meta WHERE k = 'schema'").get();
     if (!v && !opts.readonly) db.prepare("INSERT INTO meta (k, v) VALUES ('schema', ?)").run(Buffer.from(String(SCHEMA_VERSION)));
     else if (v && v.v.toString() !== String(SCHEMA_VERSION)) {
       throw new SalusError('CORRUPT_DATA', `data directory has schema ${v.v.toString()}, this build reads ${SCHEMA_VERSION}`);
     }
   } catch (e) {
+    if (db?.open) db.close();
     if (e instanceof SalusError) throw e;
     throw new SalusError('CORRUPT_DATA', `cannot open the database ${file}: ${(e as Error).message}`);
   }
   return db;
+}
+
+/** The stored schema, one text per table and index: a changed definition is corrupt data, found on opening. */
+function schemaOf(db: Db): string[] {
+  return db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_schema').raw().all().map((row) => JSON.stringify(row));
+}
+
+let expected: string[] | undefined;
+function expectedSchema(): string[] {
+  if (expected === undefined) {
+    const db = new Database(':memory:');
+    try {
+      db.exec(SCHEMA);
+      expected = schemaOf(db);
+    } finally {
+      db.close();
+    }
+  }
+  return expected;
 }
 
 export function buf(u: Uint8Array): Buffer {

@@ -1,0 +1,196 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Wallet } from '@salus/client';
+import {
+  type BlockHeader,
+  type Canonical,
+  type Commit,
+  type IdentityKeys,
+  EMPTY_ROOT,
+  ZERO32,
+  generateIdentityKeys,
+  headerHash,
+  merkleRoot,
+  precommitSignBytes,
+  toHex,
+  validatorsHash,
+} from '@salus/core';
+import { openDb, type Db } from '../src/storage/db.js';
+import { StateStore } from '../src/state/store.js';
+import { BlockStore } from '../src/ledger/blockstore.js';
+import { Chain } from '../src/ledger/chain.js';
+import { createApplication, MODULES } from '../src/app/modules.js';
+import type { Application } from '../src/app/application.js';
+import type { KV } from '../src/app/kv.js';
+import type { TxResult } from '../src/app/result.js';
+import { installErrorHandler } from '../src/api/errors.js';
+import { parseGenesis, type Genesis } from '../src/config/genesis.js';
+import { mergeOptions } from '../src/config/options.js';
+import { createNativeEd25519 } from '../src/crypto/native-ed25519.js';
+
+/**
+ * A ledger in memory, without consensus or sockets: the real Chain, Application, modules and
+ * StateStore over an in-memory SQLite database, with a genesis of several organisations each
+ * running a validator. Blocks are built by hand and committed with precommits of the validator
+ * keys, so multi-validator governance runs where the single-validator producer cannot.
+ */
+export const ed = createNativeEd25519();
+export const GENESIS_TIME = 1_700_000_000_000;
+
+export interface OrgFixture {
+  readonly id: string;
+  readonly admin: Wallet;
+  /** the organisation's validator key, when it runs one */
+  readonly validator: IdentityKeys | undefined;
+}
+
+export interface TxSpec {
+  readonly signer: Wallet;
+  readonly module: string;
+  readonly type: string;
+  readonly payload: unknown;
+  readonly nonce?: number;
+}
+
+export class Ledger {
+  readonly db: Db;
+  readonly state: StateStore;
+  readonly blocks: BlockStore;
+  readonly app: Application;
+  readonly chain: Chain;
+  /** every validator key the tests know, by public key hex */
+  readonly validatorKeys = new Map<string, IdentityKeys>();
+  private lastResults: readonly TxResult[] = [];
+
+  constructor(
+    readonly genesis: Genesis,
+    readonly orgs: readonly OrgFixture[],
+  ) {
+    this.db = openDb(':memory:', { memory: true });
+    const opts = mergeOptions();
+    this.state = new StateStore(this.db, opts.state);
+    this.blocks = new BlockStore(this.db);
+    this.app = createApplication(genesis.chainId, ed, this.state);
+    this.chain = new Chain(opts.chain, {
+      db: this.db,
+      genesis,
+      ed,
+      app: this.app,
+      state: this.state,
+      blocks: this.blocks,
+      events: { onBlock: (_h, results) => void (this.lastResults = results) },
+    });
+    this.chain.open();
+    for (const o of orgs) if (o.validator) this.validatorKeys.set(toHex(o.validator.signing.publicKey), o.validator);
+  }
+
+  get height(): number {
+    return this.chain.lastHeight();
+  }
+
+  org(id: string): OrgFixture {
+    return this.orgs.find((o) => o.id === id)!;
+  }
+
+  view(): KV {
+    return this.app.committedView();
+  }
+
+  /** A block of signed transactions; nonces follow the committed ones unless given. */
+  buildTxs(specs: readonly TxSpec[]): Uint8Array[] {
+    const next = new Map<string, number>();
+    return specs.map((s) => {
+      const hex = s.signer.publicKeyHex;
+      const nonce = s.nonce ?? next.get(hex) ?? this.app.nextNonce(this.view(), hex);
+      next.set(hex, nonce + 1);
+      return s.signer.buildTx({ chainId: this.genesis.chainId, nonce, module: s.module, type: s.type, payload: s.payload as Canonical }).bytes;
+    });
+  }
+
+  /** The header the next block would carry over these transactions. */
+  nextHeader(txs: readonly Uint8Array[]): BlockHeader {
+    const height = this.height + 1;
+    const last = this.chain.lastHeader();
+    const vals = this.chain.validatorsFor(height);
+    return {
+      chainId: this.genesis.chainId,
+      height,
+      time: GENESIS_TIME + height * 1000,
+      prevHash: last ? headerHash(last) : ZERO32,
+      txRoot: merkleRoot(txs),
+      txCount: txs.length,
+      appHash: this.state.root,
+      lastResultsHash: last ? this.blocks.requireBlock(last.height).resultsRoot : EMPTY_ROOT,
+      validatorsHash: validatorsHash(vals),
+      proposer: vals[0]!.pubKey,
+    };
+  }
+
+  /**
+   * Commits a block of raw transactions with precommits of `signers` (by default every validator
+   * of the height whose key is known); returns each transaction's result.
+   */
+  commitRaw(txs: readonly Uint8Array[], signers?: readonly IdentityKeys[]): TxResult[] {
+    const header = this.nextHeader(txs);
+    const blockHash = headerHash(header);
+    const keys = signers ?? this.chain.validatorsFor(header.height).map((v) => this.validatorKeys.get(toHex(v.pubKey))!);
+    const commit: Commit = {
+      height: header.height,
+      round: 0,
+      blockHash,
+      signatures: keys.map((k) => ({ validator: k.signing.publicKey, signature: ed.sign(k.signing.secretKey, precommitSignBytes(header.chainId, header.height, 0, blockHash)) })),
+    };
+    this.chain.commitBlock({ header, txs }, commit);
+    return [...this.lastResults];
+  }
+
+  /** Commits one block of transactions; returns their results. */
+  block(...specs: TxSpec[]): TxResult[] {
+    return this.commitRaw(this.buildTxs(specs));
+  }
+
+  /** Commits a block of one transaction; returns its result. */
+  exec(signer: Wallet, module: string, type: string, payload: unknown): TxResult {
+    return this.block({ signer, module, type, payload })[0]!;
+  }
+
+  /** An empty block. */
+  tick(): void {
+    this.commitRaw([]);
+  }
+
+  /** The modules' query routes over the committed state, for inject() without sockets. */
+  async routes(): Promise<FastifyInstance> {
+    const api = Fastify({ logger: false });
+    installErrorHandler(api, () => undefined);
+    for (const m of MODULES) m.routes?.(api, () => ({ state: this.view() }));
+    await api.ready();
+    return api;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/**
+ * A ledger whose genesis has `orgs` organisations, each running one validator of power 10, and
+ * `observers` more organisations without a validator.
+ */
+export function createLedger(o: { orgs: number; observers?: number; chainId?: string }): Ledger {
+  const orgs: OrgFixture[] = [];
+  const total = o.orgs + (o.observers ?? 0);
+  for (let i = 0; i < total; i++) {
+    orgs.push({ id: `org-${String.fromCharCode(97 + i)}`, admin: Wallet.create(ed), validator: i < o.orgs ? generateIdentityKeys() : undefined });
+  }
+  const genesis = parseGenesis({
+    chainId: o.chainId ?? 'salus-ledger-test',
+    genesisTime: GENESIS_TIME,
+    organisations: orgs.map((x) => ({ id: x.id, name: `Organisation ${x.id}`, kind: 'hospital', adminKey: x.admin.publicKeyHex, encryptionKey: toHex(x.admin.encryptionPublicKey) })),
+    validators: orgs.filter((x) => x.validator).map((x) => ({ pubKey: toHex(x.validator!.signing.publicKey), power: 10, org: x.id })),
+  });
+  return new Ledger(genesis, orgs);
+}
+
+export function memberOf(org: string, w: Wallet, role = 'practitioner', name = 'Dr Test') {
+  return { org, signingKey: w.publicKeyHex, encryptionKey: toHex(w.encryptionPublicKey), role, name };
+}
