@@ -4,6 +4,7 @@ import { merkleRoot } from './merkle.js';
 import { signBytes } from './signing.js';
 import { SalusError } from './errors.js';
 import { bytes, list, onlyKeys, record, str, uint } from './validate.js';
+import { LIMITS } from './limits.js';
 
 export interface Validator {
   readonly pubKey: Uint8Array;
@@ -130,4 +131,19 @@ export function checkBlockShape(block: Block): void {
   if (block.txs.length !== block.header.txCount) {
     throw new SalusError('CORRUPT_DATA', `block ${block.header.height} holds ${block.txs.length} transactions, header says ${block.header.txCount}`);
   }
+}
+
+/** A whole block as it travels in a proposal or block sync: the header's canonical bytes and the transactions. */
+export function encodeBlock(b: Block): Uint8Array {
+  return encode({ header: encodeHeader(b.header), txs: [...b.txs] });
+}
+
+export function decodeBlock(encoded: Uint8Array, maxBytes: number = LIMITS.blockBytesMax + 1024): Block {
+  const o = record(decode(encoded, maxBytes), 'block');
+  onlyKeys(o, ['header', 'txs'], 'block');
+  const header = decodeHeader(bytes(o.header, 'block.header'));
+  const txs = list(o.txs, 'block.txs', LIMITS.blockTxsMax).map((t, i) => bytes(t, `block.txs[${i}]`));
+  const block = { header, txs };
+  checkBlockShape(block);
+  return block;
 }

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { pino, destination, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { type Ed25519, type IdentityKeys, precommitSignBytes, toHex } from '@salus/core';
+import { type Ed25519, type IdentityKeys, SalusError, bytesEqual, precommitSignBytes, toHex } from '@salus/core';
 import { type ConsensusEngine, SoloEngine, systemClock, type Clock } from '@salus/consensus';
 import { openDb, type Db } from './storage/db.js';
 import { StateStore } from './state/store.js';
@@ -14,6 +15,11 @@ import { verifyDataDir } from './ledger/verify.js';
 import { createNativeEd25519 } from './crypto/native-ed25519.js';
 import { mergeOptions, type NodeOptions, type NodeOptionsInput } from './config/options.js';
 import type { Genesis } from './config/genesis.js';
+import { P2P } from './p2p/index.js';
+import { BftDriver } from './consensus/driver.js';
+import { BlockSync } from './consensus/sync.js';
+import { TxGossip } from './consensus/txgossip.js';
+import { nodeChannels } from './consensus/channels.js';
 
 export interface NodeInput {
   readonly genesis: Genesis;
@@ -39,6 +45,10 @@ export class SalusNode {
   readonly blocks: BlockStore;
   readonly chain: Chain;
   private engine: ConsensusEngine | undefined;
+  private p2p: P2P | undefined;
+  private driver: BftDriver | undefined;
+  private sync: BlockSync | undefined;
+  private txGossip: TxGossip | undefined;
   private api: FastifyInstance | undefined;
   private stopped: Promise<void> | undefined;
 
@@ -47,34 +57,38 @@ export class SalusNode {
     this.log = input.logger ?? pino({ level: this.opts.log.level }, destination(2));
     mkdirSync(input.dataDir, { recursive: true, mode: 0o700 });
     this.db = openDb(input.dbFile);
-    this.state = new StateStore(this.db, this.opts.state);
-    this.blocks = new BlockStore(this.db);
-    const app = createApplication(input.genesis.chainId, this.ed, this.state);
-    this.chain = new Chain(this.opts.chain, {
-      db: this.db,
-      genesis: input.genesis,
-      ed: this.ed,
-      app,
-      state: this.state,
-      blocks: this.blocks,
-      events: {
-        onBlock: (header, results) => {
-          this.metrics.height.set(header.height);
-          this.metrics.lastCommitTime.set(header.time / 1000);
-          this.metrics.txsCommitted.inc(results.length);
-          this.metrics.blockTxs.observe(results.length);
-          for (const r of results) if (r.code !== 'OK') this.metrics.txsFailed.inc({ code: r.code });
-          if (results.length > 0) this.log.debug({ height: header.height, txs: results.length }, 'block committed');
-        },
-      },
-    });
+    // Opening reads stored data (state root, last block, validator sets): whatever fails there is corrupt data.
     try {
+      this.state = new StateStore(this.db, this.opts.state);
+      this.blocks = new BlockStore(this.db);
+      const app = createApplication(input.genesis.chainId, this.ed, this.state);
+      this.chain = new Chain(this.opts.chain, {
+        db: this.db,
+        genesis: input.genesis,
+        ed: this.ed,
+        app,
+        state: this.state,
+        blocks: this.blocks,
+        events: {
+          onBlock: (header, results) => {
+            this.metrics.height.set(header.height);
+            this.metrics.lastCommitTime.set(header.time / 1000);
+            this.metrics.txsCommitted.inc(results.length);
+            this.metrics.blockTxs.observe(results.length);
+            for (const r of results) if (r.code !== 'OK') this.metrics.txsFailed.inc({ code: r.code });
+            if (results.length > 0) this.log.debug({ height: header.height, txs: results.length }, 'block committed');
+            this.p2p?.setAllowedKeys(this.allowedPeerKeys());
+          },
+          onTxAdmitted: (bytes, _hash, origin) => this.txGossip?.admitted(bytes, origin),
+        },
+      });
       this.chain.open();
+      this.apiApp = app;
     } catch (e) {
       this.db.close();
-      throw e;
+      if (e instanceof SalusError) throw e;
+      throw new SalusError('CORRUPT_DATA', `cannot open the data in ${input.dbFile}: ${(e as Error).message}`);
     }
-    this.apiApp = app;
   }
 
   private readonly apiApp;
@@ -83,23 +97,72 @@ export class SalusNode {
     return toHex(this.input.nodeKeys.signing.publicKey);
   }
 
-  /** Starts block production and the HTTP API; resolves with the API's address. */
-  async start(): Promise<{ url: string }> {
+  /** Keys allowed to connect: the genesis validators, the current and next validator sets (and configured peers, added by P2P). */
+  private allowedPeerKeys(): string[] {
+    const next = this.chain.lastHeight() + 1;
+    const keys = new Set(this.input.genesis.validators.map((x) => x.pubKey));
+    for (const x of this.chain.validatorsFor(next)) keys.add(toHex(x.pubKey));
+    return [...keys];
+  }
+
+  /**
+   * The single-validator producer runs where this node's key is the whole validator set and no
+   * peers are configured; everything else is a Tendermint network (validators and followers alike).
+   */
+  get engineKind(): 'solo' | 'bft' {
+    const vals = this.chain.validatorsFor(this.chain.lastHeight() + 1);
+    const alone = vals.length === 1 && bytesEqual(vals[0]!.pubKey, this.input.nodeKeys.signing.publicKey);
+    return alone && this.opts.p2p.peers.length === 0 ? 'solo' : 'bft';
+  }
+
+  /** Starts the peer links, consensus and the HTTP API; resolves with the API's and the p2p addresses. */
+  async start(): Promise<{ url: string; p2p?: string }> {
     const keys = this.input.nodeKeys;
     const chainId = this.input.genesis.chainId;
-    this.engine = new SoloEngine(this.opts.solo, {
-      host: this.chain,
-      clock: this.input.clock ?? systemClock,
-      signer: {
-        publicKey: keys.signing.publicKey,
-        signPrecommit: (h, r, hash) => this.ed.sign(keys.signing.secretKey, precommitSignBytes(chainId, h, r, hash)),
-      },
-      metrics: { onCommit: (_h, _r, _n, ms) => this.metrics.blockCommitSeconds.observe(ms / 1000) },
-      onError: (e) => {
-        this.log.fatal({ err: (e as Error).message }, 'block production stopped');
-        void this.stop();
-      },
-    });
+    const clock = this.input.clock ?? systemClock;
+    const onFatal = (e: unknown) => {
+      this.log.fatal({ err: (e as Error).message }, 'consensus stopped');
+      void this.stop();
+    };
+    let p2pAddress: string | undefined;
+    if (this.engineKind === 'solo') {
+      this.engine = new SoloEngine(this.opts.solo, {
+        host: this.chain,
+        clock,
+        signer: {
+          publicKey: keys.signing.publicKey,
+          signPrecommit: (h, r, hash) => this.ed.sign(keys.signing.secretKey, precommitSignBytes(chainId, h, r, hash)),
+        },
+        metrics: { onCommit: (_h, _r, _n, ms) => this.metrics.blockCommitSeconds.observe(ms / 1000) },
+        onError: onFatal,
+      });
+    } else {
+      const bft = this.opts.bft;
+      const p2p = new P2P({ ...this.opts.p2p, networkId: chainId }, { keys, logger: this.log, channels: nodeChannels(bft.tendermint.blockBytesMax), allowedKeys: this.allowedPeerKeys() });
+      this.p2p = p2p;
+      const bound = await p2p.start();
+      p2pAddress = `${bound.host}:${bound.port}`;
+      const driver = new BftDriver(bft, {
+        chain: this.chain,
+        p2p,
+        keys,
+        ed: this.ed,
+        clock,
+        log: this.log.child({ mod: 'consensus' }),
+        walPath: join(this.input.dataDir, 'consensus.wal'),
+        signerPath: join(this.input.dataDir, 'signer-state.cbor'),
+        metrics: {
+          onCommit: (_h, round) => this.metrics.round.set(round),
+          onRejected: (reason) => this.metrics.consensusRejected.inc({ reason }),
+          onEvidence: () => this.metrics.evidence.inc(),
+        },
+        onFatal,
+      });
+      this.driver = driver;
+      this.engine = driver;
+      this.sync = new BlockSync(bft, { chain: this.chain, blocks: this.blocks, p2p, clock, log: this.log.child({ mod: 'sync' }), onAdvanced: () => driver.chainAdvanced(), bytesMax: bft.tendermint.blockBytesMax });
+      this.txGossip = new TxGossip(bft, { chain: this.chain, p2p, clock, log: this.log });
+    }
     this.api = await createApi(this.opts.api, {
       chain: this.chain,
       blocks: this.blocks,
@@ -108,23 +171,52 @@ export class SalusNode {
       modules: MODULES,
       metrics: this.metrics,
       nodeId: this.nodeId,
+      consensus: () => this.consensusStatus(),
       verify: () => verifyDataDir(this.input.dbFile, { genesis: this.input.genesis, ed: this.ed, chain: this.opts.chain, state: this.opts.state }),
       log: (msg, ctx) => this.log.error(ctx, msg),
     });
     const address = await this.api.listen({ host: this.opts.api.host, port: this.opts.api.port });
     this.metrics.height.set(this.chain.lastHeight());
-    this.engine.start();
-    this.log.info({ chainId, height: this.chain.lastHeight(), api: address }, 'node started');
-    return { url: address };
+    this.sync?.start();
+    this.txGossip?.start();
+    this.engine!.start();
+    this.log.info({ chainId, height: this.chain.lastHeight(), api: address, p2p: p2pAddress, engine: this.engineKind }, 'node started');
+    return p2pAddress ? { url: address, p2p: p2pAddress } : { url: address };
   }
 
   stop(): Promise<void> {
     this.stopped ??= (async () => {
+      this.sync?.stop();
+      this.txGossip?.stop();
       await this.engine?.stop();
+      await this.p2p?.close();
       await this.api?.close();
       this.db.close();
       this.log.info({ height: this.chain.lastHeight() }, 'node stopped');
     })();
     return this.stopped;
+  }
+
+  /** What /v1/status shows of consensus and peers. */
+  consensusStatus(): Record<string, unknown> {
+    const peers = this.p2p?.connectedPeers().length ?? 0;
+    this.metrics.peers.set(peers);
+    if (!this.driver) return { engine: 'solo', height: this.chain.lastHeight() + 1, round: 0, step: 'propose', peers: 0 };
+    const st = this.driver.status();
+    return {
+      engine: 'tendermint',
+      height: st.height,
+      round: st.round,
+      step: st.step,
+      isValidator: st.isValidator,
+      proposer: st.proposer ? toHex(st.proposer) : null,
+      lockedRound: st.lockedRound,
+      validRound: st.validRound,
+      prevotes: st.prevotes,
+      precommits: st.precommits,
+      peers,
+      peerHeights: Object.fromEntries(this.sync?.peerHeights() ?? []),
+      catchingUp: this.sync?.behind ?? false,
+    };
   }
 }

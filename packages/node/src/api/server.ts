@@ -21,6 +21,7 @@ export interface ApiDeps {
   readonly modules: readonly Module[];
   readonly metrics: Metrics;
   readonly nodeId: string;
+  readonly consensus: () => Record<string, unknown>;
   readonly verify: () => VerifyReport;
   readonly log: (msg: string, ctx: object) => void;
 }
@@ -50,7 +51,7 @@ export async function createApi(opts: ApiOptions, d: ApiDeps): Promise<FastifyIn
       latestBlockHash: h ? headerView(h).hash : null,
       latestBlockTime: h ? new Date(h.time).toISOString() : null,
       appHash: toHex(d.state.root),
-      consensus: { engine: 'solo', round: 0, step: 'commit', peers: 0 },
+      consensus: d.consensus(),
       mempool: { size: d.chain.mempool.size, bytes: d.chain.mempool.sizeBytes },
       validators: d.chain.validatorsFor(d.chain.lastHeight() + 1).length,
     };

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createNativeEd25519 } from '../crypto/native-ed25519.js';
 import { initHome, loadHome, homePaths } from '../config/home.js';
@@ -39,26 +39,31 @@ export function registerChain(program: Command): void {
     .option('--home <dir>', 'home directory', DEV_HOME)
     .option('--dev', 'create the home directory with a development chain if it does not exist', false)
     .option('--port <port>', 'API port (overrides config.json)')
-    .action(async (o: { home: string; dev: boolean; port?: string }) => {
+    .option('--p2p-port <port>', 'p2p port (overrides config.json)')
+    .action(async (o: { home: string; dev: boolean; port?: string; p2pPort?: string }) => {
       if (o.dev && !existsSync(homePaths(o.home).genesis)) {
         initHome({ home: o.home, chainId: 'salus-dev', org: { id: 'founding-hospital', name: 'Founding Hospital', kind: 'hospital' } });
       }
       const h = loadHome(o.home);
-      const options = o.port ? { ...h.options, api: { ...h.options.api, port: Number(o.port) } } : h.options;
+      let options = o.port ? { ...h.options, api: { ...h.options.api, port: Number(o.port) } } : h.options;
+      if (o.p2pPort) options = { ...options, p2p: { ...options.p2p, port: Number(o.p2pPort) } };
       const node = new SalusNode({ genesis: h.genesis, nodeKeys: h.nodeKeys, dataDir: h.paths.data, dbFile: h.paths.db, options });
-      const { url } = await node.start();
-      const adminKey = join(o.home, 'keys', `${h.genesis.organisations[0]?.id ?? 'org'}-admin.json`);
+      const { url, p2p } = await node.start();
+      const adminFile = readdirSync(h.paths.keys).find((f) => f.endsWith('-admin.json'));
+      const adminKey = adminFile ? join(o.home, 'keys', adminFile) : '<admin key file>';
+      const orgId = adminFile ? adminFile.slice(0, -'-admin.json'.length) : (h.genesis.organisations[0]?.id ?? 'org');
       process.stdout.write(
         [
           `Salus node running: chain ${h.genesis.chainId}, height ${node.chain.lastHeight()}`,
           `  API        ${url}/v1/status`,
           `  OpenAPI    ${url}/docs`,
           `  Metrics    ${url}/metrics`,
+          `  P2P        ${p2p ?? 'none (single validator)'}, node id ${node.nodeId}, consensus ${node.engineKind === 'solo' ? 'solo' : 'tendermint'}`,
           `  Home       ${o.home}`,
           `Try:`,
           `  curl ${url}/v1/status`,
           `  npx salus tx --node ${url} --key ${adminKey} --module identity --type add_member \\`,
-          `     --payload '{"org":"${h.genesis.organisations[0]?.id}","signingKey":"<hex>","encryptionKey":"<hex>","role":"practitioner","name":"Dr Who"}'`,
+          `     --payload '{"org":"${orgId}","signingKey":"<hex>","encryptionKey":"<hex>","role":"practitioner","name":"Dr Who"}'`,
           `Stop with Ctrl-C.`,
           '',
         ].join('\n'),

@@ -4,6 +4,7 @@ import { SalusError } from '@salus/core';
 import { registerKeys } from './keys.js';
 import { registerChain } from './chain.js';
 import { registerTx } from './tx.js';
+import { registerLocalnet } from './localnet.js';
 
 /** The salus command line. Every command has --help; errors print their code and exit 1. */
 const program = new Command()
@@ -15,6 +16,7 @@ const program = new Command()
 registerKeys(program);
 registerChain(program);
 registerTx(program);
+registerLocalnet(program);
 
 
 program.parseAsync(process.argv).catch((e: unknown) => {

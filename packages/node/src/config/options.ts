@@ -3,6 +3,7 @@ import { defaultSoloOptions, type SoloOptions } from '@salus/consensus';
 import { defaultStateStoreOptions, type StateStoreOptions } from '../state/store.js';
 import type { ChainOptions } from '../ledger/chain.js';
 import { defaultP2POptions, type P2POptions } from '../p2p/options.js';
+import { defaultBftOptions, type BftOptions } from '../consensus/options.js';
 
 export interface ApiOptions {
   readonly host: string;
@@ -20,6 +21,8 @@ export interface NodeOptions {
   readonly solo: SoloOptions;
   /** peer links; used when the validator set has more than this node, or peers are configured */
   readonly p2p: P2POptions;
+  /** the Tendermint driver, block sync and transaction gossip */
+  readonly bft: BftOptions;
   readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
 }
 
@@ -27,13 +30,15 @@ export const defaultNodeOptions: NodeOptions = {
   api: { host: '127.0.0.1', port: 26657, commitWaitMsMax: 30_000, bodyBytesMax: LIMITS.txBytesMax * 2 + 1024 },
   chain: {
     blockTxsMax: LIMITS.blockTxsMax,
-    blockBytesMax: LIMITS.blockBytesMax,
+    // a proposal carries the whole block in one p2p frame: keep it under the consensus limit (bft.tendermint.blockBytesMax)
+    blockBytesMax: 3 * 1024 * 1024 - 128 * 1024,
     mempoolTxsMax: LIMITS.mempoolTxsMax,
     mempoolBytesMax: LIMITS.mempoolBytesMax,
   },
   state: defaultStateStoreOptions,
   solo: defaultSoloOptions,
   p2p: defaultP2POptions,
+  bft: defaultBftOptions,
   log: { level: 'info' },
 };
 
@@ -47,6 +52,11 @@ export function mergeOptions(input: NodeOptionsInput = {}): NodeOptions {
     state: { ...defaultNodeOptions.state, ...input.state },
     solo: { ...defaultNodeOptions.solo, ...input.solo },
     p2p: { ...defaultNodeOptions.p2p, ...(input.p2p as Partial<P2POptions> | undefined) },
+    bft: {
+      ...defaultNodeOptions.bft,
+      ...(input.bft as Partial<BftOptions> | undefined),
+      tendermint: { ...defaultNodeOptions.bft.tendermint, ...input.bft?.tendermint },
+    },
     log: { ...defaultNodeOptions.log, ...input.log },
   };
 }

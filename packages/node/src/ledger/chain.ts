@@ -25,7 +25,7 @@ import { encodeResult, resultsRoot, type TxResult } from '../app/result.js';
 import type { Db } from '../storage/db.js';
 import { buf, u8 } from '../storage/db.js';
 import type { StateStore } from '../state/store.js';
-import type { BlockStore } from './blockstore.js';
+import { readStored, type BlockStore } from './blockstore.js';
 import { Mempool, type PendingTx } from '../mempool/mempool.js';
 import type { Genesis } from '../config/genesis.js';
 import { toConsensusValidators, validatorsForHeight } from '../modules/governance/state.js';
@@ -47,6 +47,8 @@ export interface Receipt {
 
 export interface ChainEvents {
   onBlock?(header: BlockHeader, results: readonly TxResult[]): void;
+  /** a transaction entered the mempool; `origin` is the peer it came from, if any (for gossip) */
+  onTxAdmitted?(bytes: Uint8Array, hashHex: string, origin: string | undefined): void;
 }
 
 /**
@@ -99,6 +101,16 @@ export class Chain implements ConsensusHost {
       const b = blocks.requireBlock(h);
       this.last = { header: b.header, hash: b.hash, resultsRoot: b.resultsRoot };
     }
+    // Stored validator sets are read to check every commit: the last block's must be the one its
+    // header names, and the next one the set the committed state implies.
+    readStored({ height: h + 1, object: 'validators' }, () => {
+      const nextSet = toConsensusValidators(validatorsForHeight(app.committedView(), h + 1));
+      const lastOk = !this.last || bytesEqual(validatorsHash(this.validatorsFor(h)), this.last.header.validatorsHash);
+      if (!lastOk || !bytesEqual(validatorsHash(this.validatorsFor(h + 1)), validatorsHash(nextSet))) {
+        const at = lastOk ? h + 1 : h;
+        throw new SalusError('CORRUPT_DATA', `the stored validator set for height ${at} differs from the chain's`, { height: at, object: 'validators' });
+      }
+    });
   }
 
   lastHeight(): number {
@@ -133,15 +145,17 @@ export class Chain implements ConsensusHost {
   }
 
   /** Admission: stateless checks, signature, then the application's checkTx. Returns the hash. */
-  submit(bytes: Uint8Array): string {
-    const { tx, hash } = checkTxStateless(this.deps.ed, bytes, this.chainId);
-    const hashHex = toHex(hash);
+  submit(bytes: Uint8Array, origin?: string): string {
+    // The duplicate check comes before the signature check: gossip delivers each transaction once per peer.
+    const hashHex = toHex(txHash(bytes));
     if (this.mempool.has(hashHex)) throw new SalusError('CONFLICT', 'transaction is already in the mempool', { hash: hashHex });
+    const { tx, hash } = checkTxStateless(this.deps.ed, bytes, this.chainId);
     if (this.deps.blocks.findTx(hash)) throw new SalusError('NONCE_REPLAYED', 'transaction is already committed', { hash: hashHex });
     this.mempool.ensureRoom(bytes.length);
     this.deps.app.checkTx(tx, hash);
     this.mempool.add({ hash, hashHex, bytes, tx });
     this.verified.add(hashHex);
+    this.deps.events?.onTxAdmitted?.(bytes, hashHex, origin);
     return hashHex;
   }
 
@@ -193,8 +207,11 @@ export class Chain implements ConsensusHost {
     return { header, txs };
   }
 
-  /** Checks a block against the chain tip (hash link, roots, validator set, commit). */
-  validateBlock(block: Block, commit: Commit): SignedTx[] {
+  /**
+   * Checks a proposed block against the chain tip: hash link, height, time, roots, validator set
+   * and proposer. Returns the decoded transactions. Its commit is checked by validateBlock.
+   */
+  validateProposal(block: Block, o: { proposer?: Uint8Array; timeMax?: number } = {}): SignedTx[] {
     const { header } = block;
     const expect = (ok: boolean, what: string) => {
       if (!ok) throw new SalusError('CORRUPT_DATA', `block ${header.height}: ${what}`, { height: header.height, object: what });
@@ -203,12 +220,21 @@ export class Chain implements ConsensusHost {
     expect(header.height === this.lastHeight() + 1, 'height');
     expect(bytesEqual(header.prevHash, this.last?.hash ?? ZERO32), 'previous block hash');
     expect(header.time > this.lastBlockTime(), 'time');
+    if (o.timeMax !== undefined) expect(header.time <= o.timeMax, 'time too far ahead');
+    if (o.proposer) expect(bytesEqual(header.proposer, o.proposer), 'proposer');
     expect(header.txCount === block.txs.length, 'transaction count');
     expect(bytesEqual(header.txRoot, merkleRoot(block.txs)), 'transactions root');
     expect(bytesEqual(header.appHash, this.deps.state.root), 'app hash');
     expect(bytesEqual(header.lastResultsHash, this.last?.resultsRoot ?? EMPTY_ROOT), 'results hash');
-    verifyCommit(this.deps.ed, header, commit, this.validatorsFor(header.height));
+    expect(bytesEqual(header.validatorsHash, validatorsHash(this.validatorsFor(header.height))), 'validator set');
     return block.txs.map((b) => decodeTx(b));
+  }
+
+  /** Checks a block against the chain tip (hash link, roots, validator set) and its commit. */
+  validateBlock(block: Block, commit: Commit): SignedTx[] {
+    const txs = this.validateProposal(block);
+    verifyCommit(this.deps.ed, block.header, commit, this.validatorsFor(block.header.height));
+    return txs;
   }
 
   commitBlock(block: Block, commit: Commit): void {

@@ -1,0 +1,16 @@
+export * from './prng.js';
+export * from './scheduler.js';
+export * from './network.js';
+export * from './disk.js';
+export * from './blocks.js';
+export * from './checker.js';
+export * from './byzantine.js';
+export * from './options.js';
+export * from './node.js';
+export * from './scenarios.js';
+export * from './simulator.js';
+export * from './verifycache.js';
+export * from './wire.js';
+export * from './trace.js';
+export * from './sync.js';
+export type * from './world.js';

@@ -1,0 +1,34 @@
+import { type TendermintOptions, defaultTendermintOptions } from '../tendermint/options.js';
+
+/** The simulated node's tunables (the driver's, not the protocol's). */
+export interface SimNodeOptions {
+  /** period of re-broadcasting the current round's messages (jittered ±25 %) */
+  readonly gossipIntervalMs: number;
+  /** wait between a decision and the next height (CometBFT's timeout_commit) */
+  readonly commitDelayMs: number;
+  /** time the application takes to build a block */
+  readonly appDelayMs: number;
+  /** least time between two block-sync requests of one node */
+  readonly syncRetryMs: number;
+  /** messages for the next height kept while this one finishes */
+  readonly futureBufferMax: number;
+  readonly tendermint: TendermintOptions;
+}
+
+/** Short timeouts: virtual time is free, but fewer events make faster runs. */
+export const defaultSimNodeOptions: SimNodeOptions = {
+  gossipIntervalMs: 150,
+  commitDelayMs: 10,
+  appDelayMs: 1,
+  syncRetryMs: 100,
+  futureBufferMax: 1024,
+  tendermint: {
+    ...defaultTendermintOptions,
+    timeoutProposeMs: 200,
+    timeoutProposeDeltaMs: 50,
+    timeoutPrevoteMs: 100,
+    timeoutPrevoteDeltaMs: 50,
+    timeoutPrecommitMs: 100,
+    timeoutPrecommitDeltaMs: 50,
+  },
+};

@@ -1,0 +1,98 @@
+import type { Command } from 'commander';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SalusError } from '@salus/core';
+import { initLocalnet, localnetExists, localnetHome } from '../config/localnet.js';
+
+export const LOCALNET_DIR = '.salus/localnet';
+const MAIN = join(fileURLToPath(new URL('.', import.meta.url)), 'main.js');
+
+interface Running {
+  readonly index: number;
+  readonly home: string;
+  readonly child: ChildProcess;
+  url?: string;
+  p2p?: string;
+}
+
+/** Starts one node process and resolves with its API and p2p addresses, read from what it prints. */
+function startNode(index: number, home: string): Promise<Running> {
+  const log = openSync(join(home, 'node.log'), 'a');
+  const child = spawn(process.execPath, [MAIN, 'start', '--home', home], { stdio: ['ignore', 'pipe', log] });
+  const r: Running = { index, home, child };
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const url = /API\s+(\S+)\/v1\/status/.exec(out)?.[1];
+      if (url && !r.url) {
+        r.url = url;
+        r.p2p = /P2P\s+(\S+),/.exec(out)?.[1];
+        resolve(r);
+      }
+    });
+    child.once('exit', (code) => {
+      if (!r.url) reject(new SalusError('CONFIG', `node ${index} exited with code ${code} before serving; see ${join(home, 'node.log')}`));
+    });
+  });
+}
+
+export function registerLocalnet(program: Command): void {
+  program
+    .command('localnet')
+    .description('Run a local network: N validator processes on loopback, each with its own keys, data directory and API; running it again resumes the same chain')
+    .option('--dir <dir>', 'directory of the nodes\' homes', LOCALNET_DIR)
+    .option('--validators <n>', 'number of validators (when creating the network)', '4')
+    .option('--chain-id <id>', 'chain id (when creating the network)', 'salus-localnet')
+    .option('--api-port <port>', 'API port of node 0; node i listens on this + i', '26657')
+    .option('--p2p-port <port>', 'p2p port of node 0; node i listens on this + i', '26756')
+    .action(async (o: { dir: string; validators: string; chainId: string; apiPort: string; p2pPort: string }) => {
+      if (!localnetExists(o.dir)) {
+        initLocalnet({ dir: o.dir, validators: Number(o.validators), chainId: o.chainId, apiPortBase: Number(o.apiPort), p2pPortBase: Number(o.p2pPort) });
+      }
+      const homes = readdirSync(o.dir)
+        .filter((f) => /^node\d+$/.test(f))
+        .map((f) => Number(f.slice(4)))
+        .sort((a, b) => a - b)
+        .map((i) => ({ index: i, home: localnetHome(o.dir, i) }));
+      const nodes = await Promise.all(homes.map((h) => startNode(h.index, h.home)));
+      let stopping = false;
+      for (const n of nodes) {
+        n.child.once('exit', (code, signal) => {
+          if (!stopping) process.stdout.write(`node ${n.index} exited (${signal ?? code}); the others go on. Restart it with: npx salus start --home ${n.home}\n`);
+        });
+      }
+      const admin = (home: string) => readdirSync(join(home, 'keys')).find((f) => f.endsWith('-admin.json'));
+      process.stdout.write(
+        [
+          `Salus local network: ${nodes.length} validators on loopback (Tendermint BFT, tolerates ${Math.floor((nodes.length - 1) / 3)} faulty)`,
+          ...nodes.map((n) => `  node ${n.index}  API ${n.url}  p2p ${n.p2p}  home ${n.home}  admin key ${join(n.home, 'keys', admin(n.home) ?? '?')}`),
+          `Try:`,
+          `  curl ${nodes[0]!.url}/v1/status`,
+          `  curl ${nodes[0]!.url}/v1/blocks/latest`,
+          `  OpenAPI ${nodes[0]!.url}/docs · metrics ${nodes[0]!.url}/metrics · logs ${join(o.dir, 'node*/node.log')}`,
+          `Stop with Ctrl-C; run again to resume the same chain.`,
+          '',
+        ].join('\n'),
+      );
+      const shutdown = () => {
+        if (stopping) return;
+        stopping = true;
+        let left = nodes.length;
+        for (const n of nodes) {
+          if (n.child.exitCode !== null || n.child.signalCode !== null) {
+            if (--left === 0) process.exit(0);
+            continue;
+          }
+          n.child.once('exit', () => {
+            if (--left === 0) process.exit(0);
+          });
+          n.child.kill('SIGTERM');
+        }
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    });
+}

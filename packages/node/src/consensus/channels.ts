@@ -1,0 +1,20 @@
+import { LIMITS } from '@salus/core';
+import type { ChannelDescriptor } from '../p2p/index.js';
+
+/**
+ * The node's p2p channels. Votes go first when a link is congested, then proposals, block sync,
+ * and transactions last (CometBFT orders its reactors' channels the same way).
+ */
+export const CH = { vote: 1, proposal: 2, sync: 3, tx: 4 } as const;
+
+/** Largest transaction-gossip message: a batch is sent before it would grow past this. */
+export const TX_GOSSIP_BYTES_MAX = 1024 * 1024 + LIMITS.txBytesMax + 1024;
+
+export function nodeChannels(blockBytesMax: number): ChannelDescriptor[] {
+  return [
+    { id: CH.vote, name: 'vote', priority: 10, messageBytesMax: 4 * 1024 },
+    { id: CH.proposal, name: 'proposal', priority: 8, messageBytesMax: blockBytesMax + 4 * 1024 },
+    { id: CH.sync, name: 'sync', priority: 3, messageBytesMax: blockBytesMax + 64 * 1024 },
+    { id: CH.tx, name: 'tx', priority: 1, messageBytesMax: TX_GOSSIP_BYTES_MAX },
+  ];
+}
