@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createNativeEd25519 } from '../crypto/native-ed25519.js';
-import { initHome, loadHome, homePaths } from '../config/home.js';
+import { initHome, joinHome, loadHome, homePaths, parsePeer } from '../config/home.js';
+import { parseGenesis } from '../config/genesis.js';
+import { readKeyFile } from '../config/keyfile.js';
 import { ORG_KINDS, type OrgKind } from '../config/genesis.js';
 import { mergeOptions } from '../config/options.js';
 import { verifyDataDir } from '../ledger/verify.js';
@@ -34,6 +36,33 @@ export function registerChain(program: Command): void {
     });
 
   program
+    .command('join')
+    .description('Create the home of a node joining an existing network: its node key, the network\'s genesis, its peers. It follows the chain; governance can make it a validator')
+    .requiredOption('--home <dir>', 'home directory to create')
+    .requiredOption('--genesis <file>', 'the network\'s genesis.json')
+    .requiredOption('--peer <id@host:port...>', 'peers to dial (repeat or list), as printed by start and localnet')
+    .option('--port <port>', 'API port', '26657')
+    .option('--p2p-port <port>', 'p2p port', '26656')
+    .option('--node-key <file>', 'use this key file as the node key instead of a fresh one')
+    .action((o: { home: string; genesis: string; peer: string[]; port: string; p2pPort: string; nodeKey?: string }) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(readFileSync(o.genesis, 'utf8'));
+      } catch {
+        throw new SalusError('CONFIG', `cannot read genesis ${o.genesis}`);
+      }
+      const { nodeId } = joinHome({
+        home: o.home,
+        genesis: parseGenesis(json),
+        peers: o.peer.flatMap((x) => x.split(',')).map(parsePeer),
+        apiPort: Number(o.port),
+        p2pPort: Number(o.p2pPort),
+        ...(o.nodeKey ? { nodeKeys: readKeyFile(o.nodeKey) } : {}),
+      });
+      print({ home: o.home, nodeId, next: `add "${nodeId}" to p2p.allowedKeys in the config.json of the peers, then: npx salus start --home ${o.home}` });
+    });
+
+  program
     .command('start')
     .description('Start a node from its home directory; Ctrl-C stops it, and starting again continues the chain')
     .option('--home <dir>', 'home directory', DEV_HOME)
@@ -58,7 +87,7 @@ export function registerChain(program: Command): void {
           `  API        ${url}/v1/status`,
           `  OpenAPI    ${url}/docs`,
           `  Metrics    ${url}/metrics`,
-          `  P2P        ${p2p ?? 'none (single validator)'}, node id ${node.nodeId}, consensus ${node.engineKind === 'solo' ? 'solo' : 'tendermint'}`,
+          `  P2P        ${p2p ? `${node.nodeId}@${p2p}` : 'none (single validator)'}, consensus ${node.engineKind === 'solo' ? 'solo' : 'tendermint'}`,
           `  Home       ${o.home}`,
           `Try:`,
           `  curl ${url}/v1/status`,

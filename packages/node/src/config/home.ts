@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SalusError, generateIdentityKeys, toHex } from '@salus/core';
+import { SalusError, generateIdentityKeys, toHex, type IdentityKeys } from '@salus/core';
 import { parseGenesis, type Genesis, type OrgKind } from './genesis.js';
 import { readKeyFile, writeKeyFile } from './keyfile.js';
 import type { NodeOptionsInput } from './options.js';
@@ -77,4 +77,41 @@ export function loadHome(home: string) {
     options: (existsSync(p.config) ? readJson(p.config, 'config') : {}) as NodeOptionsInput,
     nodeKeys: readKeyFile(p.nodeKey),
   };
+}
+
+export interface JoinOptions {
+  readonly home: string;
+  /** the network's genesis, as every node has it */
+  readonly genesis: Genesis;
+  /** peers to dial: id@host:port */
+  readonly peers: readonly { id: string; host: string; port: number }[];
+  readonly apiPort?: number;
+  readonly p2pPort?: number;
+  /** an existing key file (a validator's, made earlier); otherwise a fresh node key */
+  readonly nodeKeys?: IdentityKeys;
+}
+
+/**
+ * Creates the home of a node joining an existing network: its own node key, the network's genesis
+ * and its peers. It follows the chain (block sync and consensus messages) as a non-validator until
+ * governance makes its key a validator. Peers accept it once its node id is in their p2p.allowedKeys.
+ */
+export function joinHome(o: JoinOptions): { nodeId: string } {
+  const p = homePaths(o.home);
+  if (existsSync(p.genesis)) throw new SalusError('CONFLICT', `${o.home} is already initialised`);
+  mkdirSync(p.keys, { recursive: true, mode: 0o700 });
+  mkdirSync(p.data, { recursive: true, mode: 0o700 });
+  const node = o.nodeKeys ?? generateIdentityKeys();
+  writeKeyFile(p.nodeKey, node);
+  writeFileSync(p.genesis, JSON.stringify(o.genesis, null, 2) + '\n');
+  const config: NodeOptionsInput = { api: { port: o.apiPort ?? 26657 }, p2p: { port: o.p2pPort ?? 26656, peers: [...o.peers] } };
+  writeFileSync(p.config, JSON.stringify(config, null, 2) + '\n');
+  return { nodeId: toHex(node.signing.publicKey) };
+}
+
+/** Parses "id@host:port" as printed by `salus start` and `salus localnet`. */
+export function parsePeer(s: string): { id: string; host: string; port: number } {
+  const m = /^([0-9a-f]{64})@([^:@\s]+):(\d{1,5})$/.exec(s);
+  if (!m || Number(m[3]) < 1 || Number(m[3]) > 65_535) throw new SalusError('CONFIG', `peer "${s}" is not <64 hex node id>@<host>:<port>`);
+  return { id: m[1]!, host: m[2]!, port: Number(m[3]) };
 }

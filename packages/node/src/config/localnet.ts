@@ -16,6 +16,8 @@ export interface LocalnetOptions {
   readonly p2pPortBase: number;
   readonly host?: string;
   readonly genesisTime?: number;
+  /** further options for every node's config.json (e.g. faster timeouts in tests) */
+  readonly config?: NodeOptionsInput;
 }
 
 export interface LocalnetNode {
@@ -75,8 +77,9 @@ export function initLocalnet(o: LocalnetOptions): LocalnetNode[] {
       .map((m, j) => ({ id: toHex(m.keys.signing.publicKey), host, port: o.p2pPortBase + j }))
       .filter((_, j) => j !== i);
     const config: NodeOptionsInput = {
-      api: { host, port: o.apiPortBase + i },
-      p2p: { host, port: o.p2pPortBase + i, peers },
+      ...o.config,
+      api: { ...o.config?.api, host, port: o.apiPortBase + i },
+      p2p: { ...o.config?.p2p, host, port: o.p2pPortBase + i, peers },
     };
     writeFileSync(p.config, JSON.stringify(config, null, 2) + '\n');
     return { index: i, home, org: n.org, nodeId: toHex(n.keys.signing.publicKey), apiPort: o.apiPortBase + i, p2pPort: o.p2pPortBase + i };

@@ -1,0 +1,106 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { openSync } from 'node:fs';
+import { join } from 'node:path';
+import { Wallet } from '@salus/client';
+import { toHex } from '@salus/core';
+import { createNativeEd25519 } from '../src/crypto/native-ed25519.js';
+
+export const MAIN = new URL('../dist/cli/main.js', import.meta.url).pathname;
+
+/** A base port with `count` free consecutive ports after it on loopback. */
+export async function freePortRange(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    let ok = true;
+    for (let p = base; p < base + count && ok; p++) ok = await portFree(p);
+    if (ok) return base;
+  }
+  throw new TypeError('no free port range found');
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+export interface NodeProc {
+  readonly home: string;
+  child: ChildProcess;
+  url: string;
+}
+
+/** Starts `salus start --home` as its own process; resolves once it prints its API address. */
+export function startNodeProcess(home: string): Promise<NodeProc> {
+  const log = openSync(join(home, 'node.log'), 'a');
+  const child = spawn(process.execPath, [MAIN, 'start', '--home', home], { stdio: ['ignore', 'pipe', log] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new TypeError(`node in ${home} did not start`)), 30_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const url = /API\s+(\S+)\/v1\/status/.exec(out)?.[1];
+      if (url) {
+        clearTimeout(timer);
+        resolve({ home, child, url });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new TypeError(`node in ${home} exited with ${code}; see its node.log`));
+    });
+  });
+}
+
+export function stopProcess(p: NodeProc, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return Promise.resolve(p.child.exitCode);
+  return new Promise((resolve) => {
+    p.child.once('exit', (code) => resolve(code));
+    p.child.kill(signal);
+  });
+}
+
+export async function getJson<T = Record<string, unknown>>(url: string): Promise<T> {
+  const r = await fetch(url);
+  return (await r.json()) as T;
+}
+
+export async function height(url: string): Promise<number> {
+  try {
+    return (await getJson<{ height: number }>(`${url}/v1/status`)).height;
+  } catch {
+    return -1;
+  }
+}
+
+/** Polls `cond` until it holds; fails naming `what` after `ms`. */
+export async function waitFor(cond: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new TypeError(`timed out after ${ms} ms waiting for ${what}`);
+}
+
+const ed = createNativeEd25519();
+
+/** A signed register_patient transaction of a fresh key (needs no registration and nonce 0). */
+export function patientTx(chainId: string): { bytes: Uint8Array; hash: string } {
+  const w = Wallet.create(ed);
+  const { bytes, hash } = w.buildTx({ chainId, nonce: 0, module: 'identity', type: 'register_patient', payload: { encryptionKey: toHex(w.encryptionPublicKey) } });
+  return { bytes, hash };
+}
+
+/** Submits without waiting; returns the hash if the node acknowledged it (202). */
+export async function submit(url: string, tx: { bytes: Uint8Array; hash: string }): Promise<string | undefined> {
+  try {
+    const r = await fetch(`${url}/v1/txs?wait=none`, { method: 'POST', headers: { 'content-type': 'application/cbor' }, body: tx.bytes as unknown as BodyInit });
+    return r.status === 202 ? tx.hash : undefined;
+  } catch {
+    return undefined;
+  }
+}
