@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, destination, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { type Ed25519, type IdentityKeys, SalusError, bytesEqual, precommitSignBytes, toHex } from '@salus/core';
-import { type ConsensusEngine, SoloEngine, systemClock, type Clock } from '@salus/consensus';
+import { type Ed25519, type IdentityKeys, SalusError, bytesEqual, encodeTx, precommitSignBytes, signTx, toHex } from '@salus/core';
+import { type ConsensusEngine, type DuplicateVoteEvidence, SoloEngine, encodeEvidence, systemClock, type Clock } from '@salus/consensus';
 import { openDb, type Db } from './storage/db.js';
 import { StateStore } from './state/store.js';
 import { BlockStore } from './ledger/blockstore.js';
@@ -156,6 +156,7 @@ export class SalusNode {
           onRejected: (reason) => this.metrics.consensusRejected.inc({ reason }),
           onEvidence: () => this.metrics.evidence.inc(),
         },
+        onEvidence: (ev) => this.submitEvidence(ev),
         onFatal,
       });
       this.driver = driver;
@@ -195,6 +196,22 @@ export class SalusNode {
       this.log.info({ height: this.chain.lastHeight() }, 'node stopped');
     })();
     return this.stopped;
+  }
+
+  /** Double signing seen by consensus goes on the ledger as an evidence transaction signed by this node. */
+  private submitEvidence(ev: DuplicateVoteEvidence): void {
+    const { chainId } = this.input.genesis;
+    const keys = this.input.nodeKeys;
+    try {
+      const nonce = this.apiApp.pendingNonce(this.nodeId);
+      const payload = { evidence: encodeEvidence(chainId, ev) };
+      const tx = signTx(this.ed, keys.signing.secretKey, { chainId, signer: keys.signing.publicKey, nonce, module: 'evidence', type: 'submit', payload });
+      const hash = this.chain.submit(encodeTx(tx));
+      this.log.warn({ validator: toHex(ev.voteA.validator).slice(0, 16), height: ev.voteA.height, tx: hash }, 'double signing: evidence submitted');
+    } catch (e) {
+      // Another node's evidence for the same votes may already be on the ledger or in the mempool.
+      this.log.info({ reason: (e as Error).message }, 'double signing: evidence not submitted');
+    }
   }
 
   /** What /v1/status shows of consensus and peers. */

@@ -91,12 +91,12 @@ export class Application {
    * transaction already admitted (as Cosmos' checkState does), so stateful errors are reported at
    * submission and nothing invalid is gossiped. Throws the typed error.
    */
-  checkTx(tx: SignedTx, hash: Uint8Array): void {
+  checkTx(tx: SignedTx, hash: Uint8Array, next: { readonly height: number; readonly time: number }): void {
     const m = this.route(tx);
     m.checkPayload(tx.type, tx.payload);
     const child = new Overlay(this.checkState);
     this.authorise(child, m, tx);
-    this.run(child, m, tx, hash, 0, 0, []);
+    this.run(child, m, tx, hash, next.height, next.time, []);
     child.mergeInto(this.checkState);
   }
 
@@ -125,6 +125,7 @@ export class Application {
       signerHex: toHex(tx.signer),
       txHash: hash,
       state: kv,
+      ed: this.opts.ed,
       emit: (type: string, attributes: Record<string, Canonical>) => void events.push({ type, attributes }),
     };
     m.execute(ctx, tx.type, tx.payload);

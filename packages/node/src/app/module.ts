@@ -1,4 +1,4 @@
-import type { Canonical } from '@salus/core';
+import type { Canonical, Ed25519 } from '@salus/core';
 import type { FastifyInstance } from 'fastify';
 import type { KV } from './kv.js';
 import type { Genesis } from '../config/genesis.js';
@@ -12,6 +12,8 @@ export interface TxContext {
   readonly signerHex: string;
   readonly txHash: Uint8Array;
   readonly state: KV;
+  /** signature verification, for handlers that check signed evidence (deterministic) */
+  readonly ed: Ed25519;
   emit(type: string, attributes: Record<string, Canonical>): void;
 }
 

@@ -125,6 +125,11 @@ export class Chain implements ConsensusHost {
     return this.last?.header;
   }
 
+  /** The height and earliest time of the next block: what admission checks run against. */
+  private nextBlock(): { height: number; time: number } {
+    return { height: this.lastHeight() + 1, time: this.lastBlockTime() + 1 };
+  }
+
   hasPendingTxs(): boolean {
     return this.mempool.size > 0;
   }
@@ -152,7 +157,7 @@ export class Chain implements ConsensusHost {
     const { tx, hash } = checkTxStateless(this.deps.ed, bytes, this.chainId);
     if (this.deps.blocks.findTx(hash)) throw new SalusError('NONCE_REPLAYED', 'transaction is already committed', { hash: hashHex });
     this.mempool.ensureRoom(bytes.length);
-    this.deps.app.checkTx(tx, hash);
+    this.deps.app.checkTx(tx, hash, this.nextBlock());
     this.mempool.add({ hash, hashHex, bytes, tx });
     this.verified.add(hashHex);
     this.deps.events?.onTxAdmitted?.(bytes, hashHex, origin);
@@ -277,9 +282,10 @@ export class Chain implements ConsensusHost {
   private recheck(committed: readonly Uint8Array[]): void {
     const rest: PendingTx[] = this.mempool.removeCommitted(committed);
     this.deps.app.resetCheckState();
+    const next = this.nextBlock();
     for (const p of rest) {
       try {
-        this.deps.app.checkTx(p.tx, p.hash);
+        this.deps.app.checkTx(p.tx, p.hash, next);
       } catch {
         this.mempool.remove(p.hashHex);
         this.verified.delete(p.hashHex);
