@@ -152,9 +152,9 @@ export class SalusNode {
         walPath: join(this.input.dataDir, 'consensus.wal'),
         signerPath: join(this.input.dataDir, 'signer-state.cbor'),
         metrics: {
-          onCommit: (_h, round) => this.metrics.round.set(round),
           onRejected: (reason) => this.metrics.consensusRejected.inc({ reason }),
           onEvidence: () => this.metrics.evidence.inc(),
+          onVote: () => this.metrics.votesReceived.inc(),
         },
         onEvidence: (ev) => this.submitEvidence(ev),
         onFatal,
@@ -220,6 +220,8 @@ export class SalusNode {
     this.metrics.peers.set(peers);
     if (!this.driver) return { engine: 'solo', height: this.chain.lastHeight() + 1, round: 0, step: 'propose', peers: 0 };
     const st = this.driver.status();
+    this.metrics.round.set(st.round);
+    this.metrics.step.set(['idle', 'propose', 'prevote', 'precommit', 'commit'].indexOf(st.step));
     return {
       engine: 'tendermint',
       height: st.height,

@@ -7,7 +7,9 @@ export function createMetrics() {
   return {
     registry,
     height: new Gauge({ name: 'salus_consensus_height', help: 'Height of the last committed block', registers: [registry] }),
-    round: new Gauge({ name: 'salus_consensus_round', help: 'Round of the last commit', registers: [registry] }),
+    round: new Gauge({ name: 'salus_consensus_round', help: 'Current consensus round', registers: [registry] }),
+    step: new Gauge({ name: 'salus_consensus_step', help: 'Consensus step: 0 idle, 1 propose, 2 prevote, 3 precommit, 4 commit', registers: [registry] }),
+    votesReceived: new Counter({ name: 'salus_consensus_votes_received_total', help: 'Votes received from peers and stepped', registers: [registry] }),
     peers: new Gauge({ name: 'salus_p2p_peers', help: 'Connected peers', registers: [registry] }),
     consensusRejected: new Counter({ name: 'salus_consensus_inputs_rejected_total', help: 'Consensus messages dropped, by reason', labelNames: ['reason'], registers: [registry] }),
     evidence: new Counter({ name: 'salus_consensus_evidence_total', help: 'Double-signing evidence found', registers: [registry] }),

@@ -196,6 +196,7 @@ export async function createApi(opts: ApiOptions, d: ApiDeps): Promise<FastifyIn
   });
 
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    d.consensus();
     d.metrics.mempoolSize.set(d.chain.mempool.size);
     d.metrics.mempoolBytes.set(d.chain.mempool.sizeBytes);
     return reply.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics());

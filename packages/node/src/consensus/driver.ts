@@ -178,6 +178,7 @@ export class BftDriver implements ConsensusEngine {
       return;
     }
     if (this.machine.holds(msg)) return;
+    if (msg.kind === 'vote') this.deps.metrics?.onVote?.();
     this.currentPeer = peer;
     try {
       this.step(msg.kind === 'proposal' ? { kind: 'proposal', proposal: msg.proposal, block: msg.block, valid: this.isValid(msg) } : { kind: 'vote', vote: msg.vote });
