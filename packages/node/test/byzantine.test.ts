@@ -10,20 +10,8 @@ import { createNativeEd25519 } from '../src/crypto/native-ed25519.js';
 import { P2P } from '../src/p2p/index.js';
 import { CH, nodeChannels } from '../src/consensus/channels.js';
 import { defaultBftOptions } from '../src/consensus/options.js';
-import type { NodeOptionsInput } from '../src/config/options.js';
 import { tempDir } from './harness.js';
-import { type NodeProc, freePortRange, getJson, height, startNodeProcess, stopProcess, waitFor } from './net-harness.js';
-
-const FAST: NodeOptionsInput = {
-  bft: {
-    tendermint: { timeoutProposeMs: 800, timeoutProposeDeltaMs: 200, timeoutPrevoteMs: 300, timeoutPrevoteDeltaMs: 200, timeoutPrecommitMs: 300, timeoutPrecommitDeltaMs: 200 },
-    commitDelayMs: 20,
-    emptyBlockWaitMs: 300,
-    gossipIntervalMs: 300,
-    syncStatusIntervalMs: 300,
-  },
-  p2p: { backoffMsMin: 100, backoffMsMax: 1000 },
-};
+import { FAST, type NodeProc, freePortRange, getJson, height, startNodeProcess, stopProcess, waitFor } from './net-harness.js';
 
 /**
  * Three honest validator processes and a Byzantine fourth played by the test with the real

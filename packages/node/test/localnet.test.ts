@@ -8,22 +8,8 @@ import { initLocalnet, localnetHome } from '../src/config/localnet.js';
 import { joinHome } from '../src/config/home.js';
 import { writeKeyFile } from '../src/config/keyfile.js';
 import { parseGenesis } from '../src/config/genesis.js';
-import type { NodeOptionsInput } from '../src/config/options.js';
 import { tempDir } from './harness.js';
-import { MAIN, type NodeProc, freePortRange, getJson, height, patientTx, startNodeProcess, stopProcess, submit, waitFor } from './net-harness.js';
-
-/** Fast timeouts so that faults resolve in seconds; the protocol is the same. */
-const FAST: NodeOptionsInput = {
-  bft: {
-    tendermint: { timeoutProposeMs: 800, timeoutProposeDeltaMs: 200, timeoutPrevoteMs: 300, timeoutPrevoteDeltaMs: 200, timeoutPrecommitMs: 300, timeoutPrecommitDeltaMs: 200 },
-    commitDelayMs: 20,
-    emptyBlockWaitMs: 300,
-    gossipIntervalMs: 300,
-    syncStatusIntervalMs: 300,
-  },
-  p2p: { backoffMsMin: 100, backoffMsMax: 1000 },
-  log: { level: 'info' },
-};
+import { FAST, MAIN, type NodeProc, freePortRange, getJson, height, patientTx, startNodeProcess, stopProcess, submit, waitFor } from './net-harness.js';
 
 describe('a 4-validator network of real processes on loopback', () => {
   const dir = tempDir('salus-net-');
