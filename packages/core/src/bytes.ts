@@ -1,9 +1,25 @@
-import { bytesToHex, hexToBytes as nobleHexToBytes, utf8ToBytes, concatBytes } from '@noble/hashes/utils.js';
+import { hexToBytes as nobleHexToBytes, utf8ToBytes, concatBytes } from '@noble/hashes/utils.js';
 import { SalusError } from './errors.js';
 
 export { concatBytes, utf8ToBytes };
 
-export const toHex = bytesToHex;
+const HEX_DIGITS = new TextEncoder().encode('0123456789abcdef');
+const asciiDecoder = new TextDecoder();
+
+/**
+ * Lower-case hex. Written here rather than taken from @noble/hashes because its string building
+ * leaves V8 ropes of ~10 bytes of heap per character; hex strings are map keys all over the node
+ * (caches, mempool, indexes), and a decoded flat string takes a tenth of that.
+ */
+export function toHex(bytes: Uint8Array): string {
+  const out = new Uint8Array(bytes.length * 2);
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    out[2 * i] = HEX_DIGITS[b >> 4]!;
+    out[2 * i + 1] = HEX_DIGITS[b & 15]!;
+  }
+  return asciiDecoder.decode(out);
+}
 
 export function fromHex(hex: string, expectedLength?: number): Uint8Array {
   if (typeof hex !== 'string' || hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {

@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { type Ed25519, pureEd25519 } from '@salus/core';
+import { evictOldest } from '../util/evict.js';
 
 /**
  * Ed25519 through Node's OpenSSL binding: the same results as core's pure implementation (tested
@@ -12,14 +13,23 @@ const CACHE_MAX = 50_000;
 
 export function createNativeEd25519(): Ed25519 {
   const cache = new Map<string, KeyObject>();
-  const pub = (pk: Uint8Array): KeyObject => {
+  // A key seen once is verified from its DER bytes inline (cheaper than building a KeyObject that
+  // may never be used again: most patients sign once); from its second use it is cached.
+  const seenOnce = new Set<string>();
+  const pub = (pk: Uint8Array): KeyObject | { key: Buffer; format: 'der'; type: 'spki' } => {
     const id = Buffer.from(pk.buffer, pk.byteOffset, pk.byteLength).toString('latin1');
     let k = cache.get(id);
-    if (!k) {
-      k = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, pk]), format: 'der', type: 'spki' });
-      if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value!);
-      cache.set(id, k);
+    if (k) return k;
+    const der = { key: Buffer.concat([SPKI_PREFIX, pk]), format: 'der' as const, type: 'spki' as const };
+    if (!seenOnce.has(id)) {
+      if (seenOnce.size >= CACHE_MAX) evictOldest(seenOnce, CACHE_MAX / 10);
+      seenOnce.add(id);
+      return der;
     }
+    seenOnce.delete(id);
+    k = createPublicKey(der);
+    if (cache.size >= CACHE_MAX) evictOldest(cache, CACHE_MAX / 10);
+    cache.set(id, k);
     return k;
   };
   return {

@@ -15,6 +15,7 @@ import {
 } from '@salus/core';
 import { buf, u8, type Db } from '../storage/db.js';
 import { decodeNode, encodeNode } from './node-codec.js';
+import { evictOldest } from '../util/evict.js';
 
 export interface StateStoreOptions {
   /** nodes kept in memory (upper levels are read on every update) */
@@ -46,7 +47,7 @@ export class StateStore implements SmtNodeReader {
       putValue: db.prepare('INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)'),
       delValue: db.prepare('DELETE FROM state WHERE key = ?'),
       getNode: db.prepare<[Buffer], { node: Buffer }>('SELECT node FROM smt_nodes WHERE hash = ?'),
-      putNode: db.prepare('INSERT OR REPLACE INTO smt_nodes (hash, node) VALUES (?, ?)'),
+      putNode: db.prepare('INSERT OR IGNORE INTO smt_nodes (hash, node) VALUES (?, ?)'),
       unorphan: db.prepare('DELETE FROM smt_orphans WHERE hash = ?'),
       orphan: db.prepare('INSERT OR REPLACE INTO smt_orphans (hash, version) VALUES (?, ?)'),
       expired: db.prepare<[number], { hash: Buffer }>('SELECT hash FROM smt_orphans WHERE version <= ?'),
@@ -93,7 +94,7 @@ export class StateStore implements SmtNodeReader {
   }
 
   private remember(id: string, node: SmtNode): void {
-    if (this.cache.size >= this.opts.nodeCacheMax) this.cache.delete(this.cache.keys().next().value!);
+    if (this.cache.size >= this.opts.nodeCacheMax) evictOldest(this.cache, Math.ceil(this.opts.nodeCacheMax / 10));
     this.cache.set(id, node);
   }
 
@@ -104,8 +105,9 @@ export class StateStore implements SmtNodeReader {
     }
     const { root, created, orphaned } = smtApply(this, this.currentRoot, updates);
     for (const { hash, node } of created.values()) {
-      this.stmts.putNode.run(buf(hash), buf(encodeNode(node)));
-      this.stmts.unorphan.run(buf(hash));
+      // Content-addressed: a node that already exists was orphaned by an earlier version and is
+      // live again, so it must not be pruned; a new node cannot have an orphan record.
+      if (this.stmts.putNode.run(buf(hash), buf(encodeNode(node))).changes === 0) this.stmts.unorphan.run(buf(hash));
       this.remember(toHex(hash), node);
     }
     for (const h of orphaned) this.stmts.orphan.run(buf(h), version);
