@@ -155,6 +155,7 @@ export async function createApi(opts: ApiOptions, d: ApiDeps): Promise<FastifyIn
     { schema: { tags: ['blocks'], summary: 'The validator set that signs a height', querystring: { type: 'object', properties: { height: { type: 'integer', minimum: 1 } } } } },
     async (req) => {
       const height = req.query.height ?? d.chain.lastHeight() + 1;
+      if (height > d.chain.lastHeight() + 1) throw new SalusError('NOT_FOUND', `the validator set of height ${height} is not known before block ${height - 1} commits`, { height });
       return { height, validators: validatorsView(d.chain.validatorsFor(height)) };
     },
   );
