@@ -17,7 +17,15 @@ export function verifyCommit(ed: Ed25519, header: BlockHeader, commit: Commit, v
   if (commit.height !== header.height || !bytesEqual(commit.blockHash, hash)) {
     throw new SalusError('BAD_COMMIT', `commit is for another block than header ${header.height}`);
   }
-  const msg = precommitSignBytes(header.chainId, commit.height, commit.round, commit.blockHash);
+  verifyCommitSignatures(ed, header.chainId, commit, validators);
+}
+
+/**
+ * The commit's precommit signatures, for its own block hash, hold more than 2/3 of the validators'
+ * power: no strangers, no validator twice, every signature valid. Throws BAD_COMMIT.
+ */
+export function verifyCommitSignatures(ed: Ed25519, chainId: string, commit: Commit, validators: readonly Validator[]): void {
+  const msg = precommitSignBytes(chainId, commit.height, commit.round, commit.blockHash);
   const powerOf = new Map(validators.map((v) => [toHex(v.pubKey), v.power]));
   const seen = new Set<string>();
   let signed = 0;

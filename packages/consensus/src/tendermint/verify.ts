@@ -1,7 +1,6 @@
-import { type Commit, type Ed25519, type Validator, SalusError, bytesEqual, precommitSignBytes, toHex, totalPower } from '@salus/core';
+import { type Commit, type Ed25519, type Validator, SalusError, bytesEqual, verifyCommitSignatures } from '@salus/core';
 import { proposalSignBytes, voteSignBytes } from './signbytes.js';
 import type { DuplicateVoteEvidence, Proposal, Vote } from './types.js';
-import { isQuorum } from './validators.js';
 
 export function verifyVoteSignature(ed: Ed25519, chainId: string, vote: Vote): boolean {
   return ed.verify(vote.validator, voteSignBytes(chainId, vote), vote.signature);
@@ -21,22 +20,7 @@ export function sameHash(a: Uint8Array | null, b: Uint8Array | null): boolean {
  * checks as core's `verifyCommit`, over the same precommit sign bytes. Throws BAD_COMMIT.
  */
 export function verifyCommitForHash(ed: Ed25519, chainId: string, commit: Commit, validators: readonly Validator[]): void {
-  const msg = precommitSignBytes(chainId, commit.height, commit.round, commit.blockHash);
-  const powerOf = new Map(validators.map((v) => [toHex(v.pubKey), v.power]));
-  const seen = new Set<string>();
-  let signed = 0;
-  for (const s of commit.signatures) {
-    const id = toHex(s.validator);
-    const power = powerOf.get(id);
-    if (power === undefined) throw new SalusError('BAD_COMMIT', `commit signature from ${id.slice(0, 16)}…, not a validator`);
-    if (seen.has(id)) throw new SalusError('BAD_COMMIT', `validator ${id.slice(0, 16)}… signed twice`);
-    seen.add(id);
-    if (!ed.verify(s.validator, msg, s.signature)) throw new SalusError('BAD_COMMIT', `commit signature of ${id.slice(0, 16)}… does not verify`);
-    signed += power;
-  }
-  if (!isQuorum(signed, totalPower(validators))) {
-    throw new SalusError('BAD_COMMIT', `commit holds ${signed} of ${totalPower(validators)} voting power; more than two thirds is needed`);
-  }
+  verifyCommitSignatures(ed, chainId, commit, validators);
 }
 
 /** Checks DuplicateVoteEvidence as the ledger would before punishing: throws INVALID_FIELD or BAD_SIGNATURE. */
