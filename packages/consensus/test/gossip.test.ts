@@ -34,6 +34,23 @@ describe('equivocation cannot hide a polka', () => {
   });
 });
 
+describe('no validator counts twice for one value', () => {
+  it('its own vote coming back (gossip echo, or a restart feeding the signer record) and then re-signed counts once', () => {
+    const fx = make();
+    fx.start();
+    fx.propose(0, 'A'); // own prevote A
+    const mine = fx.vote(fx.me, 'precommit', 0, hashOf('A'));
+    fx.feed({ kind: 'vote', vote: mine }); // our own precommit, signed before a crash, fed back
+    const [o1, o2] = fx.others();
+    const eff = fx.votes([o1!, o2!], 'prevote', 0, hashOf('A')); // polka: the machine precommits A itself (re-signed)
+    expect(ownVotes(eff)).toMatchObject([{ type: 'precommit', blockHash: hashOf('A') }]);
+    expect(fx.m.status().precommits).toEqual({ count: 1, power: 1 });
+    expect(ofKind(fx.votes([o1!], 'precommit', 0, hashOf('A')), 'decide')).toEqual([]); // 2 of 4 is no commit
+    const [d] = ofKind(fx.votes([o2!], 'precommit', 0, hashOf('A')), 'decide');
+    expect(d!.commit.signatures).toHaveLength(3);
+  });
+});
+
 describe('gossip', () => {
   it('re-sends the current round and the previous round precommits, and skips copies', () => {
     const fx = make();

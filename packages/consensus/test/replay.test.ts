@@ -113,6 +113,20 @@ describe('WAL replay', () => {
     expect(ofKind(eff, 'broadcast')).toEqual([]);
   });
 
+  it('after a lossy replay, the votes the signer kept go back in, so the node still counts (and gossips) what it signed', () => {
+    const fx = new Fixture({ n: 4, me });
+    const inputs = script(fx);
+    for (const i of inputs.slice(0, 4)) fx.feed(i); // prevote A, precommit A
+    const signer = createGuardedSigner({ ed25519: ed, secretKey: fx.sorted[fx.me]!.secretKey, store: fx.store });
+    const restarted = new Tendermint({ chainId: CHAIN, ed25519: ed, signer });
+    replay(restarted, inputs.slice(0, 2));
+    expect(restarted.status().precommits.count).toBe(0);
+    for (const vote of signer.signedVotes()) restarted.handle({ kind: 'vote', vote });
+    expect(restarted.status().precommits).toEqual({ count: 1, power: 1 });
+    const own = restarted.gossip().filter((m) => m.kind === 'vote' && m.vote.type === 'precommit');
+    expect(own).toHaveLength(1);
+  });
+
   it('step() is pure: the given state is left untouched', () => {
     const fx = new Fixture({ n: 4, me });
     const inputs = script(fx);

@@ -7,6 +7,7 @@ import {
   decodeSignerState,
   encodeSignerState,
   guardCheck,
+  recordSigned,
   emptySignerState,
   voteSignBytes,
 } from '../src/index.js';
@@ -68,10 +69,28 @@ describe('the double-sign guard (privval)', () => {
     let st = emptySignerState;
     for (let r = 0; r < 10; r++) {
       const req = vote('prevote', 1, r, null);
-      const v = guardCheck(st, req, sha256(new Uint8Array([r])), 4);
-      if ('next' in v && v.next) st = v.next;
+      const d = sha256(new Uint8Array([r]));
+      expect(guardCheck(st, req, d)).toBe('sign');
+      st = recordSigned(st, req, d, new Uint8Array(64), 4);
+      expect(guardCheck(st, req, d)).toBe('resign');
     }
     expect(st.signed).toHaveLength(4);
+    expect(st.votes).toHaveLength(4);
+  });
+  it('remembers the votes of its latest height, for a restarting node to send again', () => {
+    const store = createMemorySignerStore();
+    const s = createGuardedSigner({ ed25519: ed, secretKey: key!.secretKey, store });
+    s.sign(vote('prevote', 2, 0, null));
+    s.sign(vote('prevote', 3, 0, hashOf('A')));
+    s.sign(proposal(3, 1, hashOf('B')));
+    s.sign(vote('precommit', 3, 1, null));
+    const restarted = createGuardedSigner({ ed25519: ed, secretKey: key!.secretKey, store: { load: () => decodeSignerState(encodeSignerState(store.current()!)), save: () => {} } });
+    const votes = restarted.signedVotes();
+    expect(votes.map((x) => [x.type, x.height, x.round, x.blockHash])).toEqual([
+      ['prevote', 3, 0, hashOf('A')],
+      ['precommit', 3, 1, null],
+    ]);
+    for (const x of votes) expect(ed.verify(key!.pubKey, voteSignBytes(CHAIN, x), x.signature)).toBe(true);
   });
   it('refuses corrupt state', () => {
     expect(() => decodeSignerState(new Uint8Array([0xff]))).toThrowError(expect.objectContaining({ code: 'MALFORMED_ENCODING' }));

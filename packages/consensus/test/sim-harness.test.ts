@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Scenario, Checker, Prng, SCENARIOS, Scheduler, runSimulation, scenarioByName } from '../src/index.js';
+import { type Scenario, Checker, Prng, SCENARIOS, Scheduler, SimApp, runSimulation, scenarioByName } from '../src/index.js';
 import { nativeEd25519 as ed } from './helpers/native-ed25519.js';
 
 /** xoshiro128** written out with BigInt, as an independent oracle. */
@@ -82,6 +82,20 @@ describe('simulator harness', () => {
     const d = new Checker(ed, () => 0);
     d.onCommit(0, 1, new Uint8Array([0xa0]), new Uint8Array(32), { height: 1, round: 0, blockHash: new Uint8Array(32), signatures: [] }, []);
     expect(d.violation?.invariant).toBe('commit-validity');
+  });
+
+  it('the simulated application accepts a block re-proposed by another validator, not one by a stranger', () => {
+    const keys = [1, 2, 3].map((i) => ed.publicKey(new Uint8Array(32).fill(i)));
+    const vals = keys.map((pubKey) => ({ pubKey, power: 1 }));
+    const app = new SimApp('salus-sim', () => vals);
+    const { block, blockHash } = app.makeBlock(new Prng(1), 2, 1000, null, keys[0]!);
+    const proposal = { height: 2, round: 3, polRound: 1, blockHash, proposer: keys[1]!, signature: new Uint8Array(64) };
+    expect(app.isValid(proposal, block, null)).toBe(true);
+    expect(app.isValid({ ...proposal, height: 3 }, block, null)).toBe(false);
+    expect(app.isValid(proposal, block, new Uint8Array(32).fill(9))).toBe(false);
+    const stranger = app.makeBlock(new Prng(1), 2, 1000, null, new Uint8Array(32).fill(7));
+    expect(app.isValid({ ...proposal, blockHash: stranger.blockHash }, stranger.block, null)).toBe(false);
+    expect(app.isValid(proposal, new Uint8Array([1, 2, 3]), null)).toBe(false);
   });
 
   it('every scenario keeps Byzantine power below a third and has a description', () => {

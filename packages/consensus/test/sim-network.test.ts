@@ -10,7 +10,8 @@ describe('simulator: honest validators and bad networks', () => {
     runSeeds('weighted-7');
   });
   it('lossy-4: drops, duplicates, reordering', () => {
-    runSeeds('lossy-4');
+    // 1275 and 1723 once stalled a height: the app judged a locked block re-proposed by another proposer invalid
+    runSeeds('lossy-4', undefined, [1275, 1723]);
   });
   it('partition-5: partitions that heal', () => {
     expect(runSeeds('partition-5').synced).toBeGreaterThan(0);
@@ -22,6 +23,8 @@ describe('simulator: honest validators and bad networks', () => {
     expect(a.crashesAfterWal).toBeGreaterThan(0);
   });
   it('crash-lossy-wal-4: a WAL that loses its tail; the signer guard holds', () => {
-    expect(runSeeds('crash-lossy-wal-4').signRefused).toBeGreaterThan(0);
+    // 291, 982, 1545 once stalled: a signed-but-unsent vote lost with the WAL tail (fixed by feeding back signedVotes());
+    // 86, 190 then committed without a quorum: that fed-back vote, re-signed, counted twice (fixed in addToVoteSet)
+    expect(runSeeds('crash-lossy-wal-4', undefined, [291, 982, 1545, 86, 190]).signRefused).toBeGreaterThan(0);
   });
 });

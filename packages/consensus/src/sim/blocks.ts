@@ -36,7 +36,12 @@ export class SimApp {
     return { block: encodeHeader(header), blockHash: headerHash(header) };
   }
 
-  /** valid(v): decodes, hashes to the proposal's hash, extends this node's chain, names the height's validators and proposer. */
+  /**
+   * valid(v): decodes, hashes to the proposal's hash, extends this node's chain, names the
+   * height's validator set, and was made by one of its validators. Not necessarily by the signer
+   * of this proposal: a locked value is re-proposed in later rounds by other proposers, so
+   * validity must not depend on the round or on who carries the block (as in CometBFT).
+   */
   isValid(proposal: Proposal, block: Uint8Array, prevHash: Uint8Array | null): boolean {
     let h: BlockHeader;
     try {
@@ -50,7 +55,7 @@ export class SimApp {
       bytesEqual(headerHash(h), proposal.blockHash) &&
       bytesEqual(h.prevHash, prevHash ?? ZERO32) &&
       bytesEqual(h.validatorsHash, this.validatorsHash(proposal.height)) &&
-      bytesEqual(h.proposer, proposal.proposer)
+      this.validatorsAt(proposal.height).some((v) => bytesEqual(v.pubKey, h.proposer))
     );
   }
 }

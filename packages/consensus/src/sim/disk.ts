@@ -1,5 +1,5 @@
 import { type Commit } from '@salus/core';
-import { type SignerState, type SignerStore, decodeSignerState, encodeSignerState } from '../tendermint/signer.js';
+import { type SignerState, type SignerStore, decodeSignerState, encodeSignerState } from '../tendermint/signerstate.js';
 
 export interface StoredBlock {
   readonly height: number;

@@ -3,7 +3,7 @@ import { FutureBuffer } from '../tendermint/future.js';
 import type { TendermintEffect, TendermintInput } from '../tendermint/io.js';
 import { Tendermint } from '../tendermint/machine.js';
 import type { TendermintStatus } from '../tendermint/status.js';
-import { createGuardedSigner, type Signer } from '../tendermint/signer.js';
+import { type GuardedSigner, type Signer, createGuardedSigner } from '../tendermint/signer.js';
 import type { ConsensusMessage } from '../tendermint/types.js';
 import { replay } from '../tendermint/wal.js';
 import { decodeInput, encodeInput } from '../tendermint/walcodec.js';
@@ -32,6 +32,7 @@ export class SimNode {
   private lastSyncRequestAt = -Infinity;
   private armed: { point: CrashPoint; after: number; loseWalTail: number } | null = null;
   private byz: ByzantineBehaviour | null = null;
+  private guarded: GuardedSigner | null = null;
   readonly peers: number[];
   readonly stats = { inputs: 0, rejected: 0, evidence: 0, signRefused: 0, malformed: 0, synced: 0, restarts: 0, crashes: 0, crashesAfterWal: 0, crashesSignedUnsent: 0 };
   readonly pubKey: Uint8Array;
@@ -78,6 +79,7 @@ export class SimNode {
     }
     this.execute(replay(this.m, inputs), true);
     this.ensureHeight();
+    this.resendSignedVotes();
     this.scheduleGossip(this.incarnation);
   }
 
@@ -113,6 +115,7 @@ export class SimNode {
       return signer;
     }
     const inner = createGuardedSigner({ ed25519: this.w.ed, secretKey: this.secretKey, store: this.disk.signerStore() });
+    this.guarded = inner;
     return {
       publicKey: inner.publicKey,
       sign: (req) => {
@@ -121,6 +124,19 @@ export class SimNode {
         return res;
       },
     };
+  }
+
+  /**
+   * After a replay, the votes the signer holds for this height go back in (as inputs, so the WAL
+   * has them) and out (to the peers). If the WAL lost entries, the replayed machine may not know
+   * a vote it signed and never sent; without it, it would try to sign a different one, be refused,
+   * and the round could lack the 2f+1 precommits everyone waits for.
+   */
+  private resendSignedVotes(): void {
+    if (this.guarded === null || this.m === null) return;
+    const votes = this.guarded.signedVotes().filter((v) => v.height === this.m!.state.height);
+    for (const vote of votes) if (this.up) this.receive({ kind: 'vote', vote });
+    if (votes.length > 0 && this.up) this.send(votes.map((vote) => ({ kind: 'vote', vote })));
   }
 
   /** WAL append, then step, then effects — the order every driver must keep. */

@@ -8,6 +8,7 @@ export * from './verify.js';
 export * from './codec.js';
 export * from './walcodec.js';
 export * from './signer.js';
+export * from './signerstate.js';
 export * from './voteset.js';
 export * from './state.js';
 export * from './status.js';

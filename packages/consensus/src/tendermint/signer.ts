@@ -1,6 +1,7 @@
-import { type Ed25519, SalusError, bytesEqual, decode, encode, sha256, v } from '@salus/core';
+import { type Ed25519, bytesEqual, sha256 } from '@salus/core';
 import { proposalSignBytes, voteSignBytes } from './signbytes.js';
-import type { VoteType } from './types.js';
+import { SIGN_STEP, type SignStep, type SignerState, type SignerStore, emptySignerState } from './signerstate.js';
+import type { Vote, VoteType } from './types.js';
 
 /** What the state machine asks its signer to sign. */
 export type SignRequest =
@@ -20,29 +21,14 @@ export interface Signer {
   sign(req: SignRequest): SignResult;
 }
 
-/** Steps in signing order within a round. */
-export const SIGN_STEP = { none: 0, proposal: 1, prevote: 2, precommit: 3 } as const;
-export type SignStep = (typeof SIGN_STEP)[keyof typeof SIGN_STEP];
-
-/** The guard's durable state: the last height/round/step signed, and digests of all signed at that height. */
-export interface SignerState {
-  readonly height: number;
-  readonly round: number;
-  readonly step: SignStep;
-  /** sha256 of each sign-bytes signed at `height` (bounded; dropping one only makes the guard stricter) */
-  readonly signed: readonly Uint8Array[];
-}
-
-export const emptySignerState: SignerState = { height: 0, round: 0, step: 0, signed: [] };
-
-/** Where the guard keeps its state: a file in the node, simulated disk in the simulator. `save` is durable on return. */
-export interface SignerStore {
-  load(): SignerState | undefined;
-  save(state: SignerState): void;
+/** The guarded signer also tells a restarting driver which votes it signed at its latest height. */
+export interface GuardedSigner extends Signer {
+  /** votes signed at the latest height signed (the driver feeds them back after a replay: see SPEC §6) */
+  signedVotes(): Vote[];
 }
 
 export interface GuardedSignerOptions {
-  /** digests kept for the current height (≥ 3 per round the height lasts is ample) */
+  /** digests and votes kept for the current height (3 per round the height lasts is ample) */
   readonly signedHistoryMax: number;
 }
 
@@ -61,21 +47,33 @@ function compareHrs(a: { height: number; round: number; step: number }, b: { hei
 }
 
 /**
- * Decides whether a request may be signed given the guard's state (pure; exported for tests).
- * Returns the next state, or a refusal reason.
+ * The double-sign guard's verdict (pure): 'resign' for bytes already signed at this height,
+ * 'sign' for a request strictly after the last height/round/step, else a refusal.
  */
-export function guardCheck(state: SignerState, req: SignRequest, digest: Uint8Array, historyMax: number): { next: SignerState | null } | { refused: string } {
+export function guardCheck(state: SignerState, req: SignRequest, digest: Uint8Array): 'resign' | 'sign' | { refused: string } {
+  if (state.height === req.height && state.signed.some((d) => bytesEqual(d, digest))) return 'resign';
   const hrs = { height: req.height, round: req.round, step: stepOf(req) };
-  if (state.height === req.height && state.signed.some((d) => bytesEqual(d, digest))) return { next: null };
   const c = compareHrs(hrs, state);
+  if (c > 0) return 'sign';
   if (c === 0) return { refused: `already signed a different ${req.kind === 'proposal' ? 'proposal' : req.type} at height ${req.height} round ${req.round}` };
-  if (c < 0) return { refused: `height/round/step regression: asked for ${req.height}/${req.round}/${hrs.step}, last signed ${state.height}/${state.round}/${state.step}` };
-  const signed = state.height === req.height ? [...state.signed, digest].slice(-historyMax) : [digest];
-  return { next: { height: hrs.height, round: hrs.round, step: hrs.step, signed } };
+  return { refused: `height/round/step regression: asked for ${req.height}/${req.round}/${hrs.step}, last signed ${state.height}/${state.round}/${state.step}` };
 }
 
-/** A Signer with the double-sign guard, persisting its state through `store` before it signs. */
-export function createGuardedSigner(deps: { ed25519: Ed25519; secretKey: Uint8Array; store: SignerStore }, opts: GuardedSignerOptions = defaultGuardedSignerOptions): Signer {
+/** The guard's state after signing `req` (pure). */
+export function recordSigned(state: SignerState, req: SignRequest, digest: Uint8Array, signature: Uint8Array, historyMax: number): SignerState {
+  const same = state.height === req.height;
+  const vote = req.kind === 'vote' ? [{ type: req.type, round: req.round, blockHash: req.blockHash, signature }] : [];
+  return {
+    height: req.height,
+    round: req.round,
+    step: stepOf(req),
+    signed: [...(same ? state.signed : []), digest].slice(-historyMax),
+    votes: [...(same ? state.votes : []), ...vote].slice(-historyMax),
+  };
+}
+
+/** A Signer with the double-sign guard, persisting its state through `store` before a signature leaves. */
+export function createGuardedSigner(deps: { ed25519: Ed25519; secretKey: Uint8Array; store: SignerStore }, opts: GuardedSignerOptions = defaultGuardedSignerOptions): GuardedSigner {
   const { ed25519: ed, secretKey, store } = deps;
   const publicKey = ed.publicKey(secretKey);
   let state = store.load() ?? emptySignerState;
@@ -83,33 +81,19 @@ export function createGuardedSigner(deps: { ed25519: Ed25519; secretKey: Uint8Ar
     publicKey,
     sign(req) {
       const bytes = signRequestBytes(req);
-      const verdict = guardCheck(state, req, sha256(bytes), opts.signedHistoryMax);
-      if ('refused' in verdict) return { ok: false, reason: verdict.refused };
-      if (verdict.next !== null) {
-        store.save(verdict.next);
-        state = verdict.next;
+      const digest = sha256(bytes);
+      const verdict = guardCheck(state, req, digest);
+      if (typeof verdict === 'object') return { ok: false, reason: verdict.refused };
+      const signature = ed.sign(secretKey, bytes);
+      if (verdict === 'sign') {
+        const next = recordSigned(state, req, digest, signature, opts.signedHistoryMax);
+        store.save(next);
+        state = next;
       }
-      return { ok: true, signature: ed.sign(secretKey, bytes) };
+      return { ok: true, signature };
+    },
+    signedVotes() {
+      return state.votes.map((x) => ({ type: x.type, height: state.height, round: x.round, blockHash: x.blockHash, validator: publicKey, signature: x.signature }));
     },
   };
-}
-
-export function encodeSignerState(s: SignerState): Uint8Array {
-  return encode({ height: s.height, round: s.round, step: s.step, signed: [...s.signed] });
-}
-
-export function decodeSignerState(b: Uint8Array): SignerState {
-  const o = v.record(decode(b), 'signerState');
-  v.onlyKeys(o, ['height', 'round', 'step', 'signed'], 'signerState');
-  const step = v.uint(o.step, 'signerState.step', 3);
-  const signed = v.list(o.signed, 'signerState.signed', 100_000).map((d, i) => v.bytes(d, `signerState.signed[${i}]`, 32));
-  const s = { height: v.uint(o.height, 'signerState.height'), round: v.uint(o.round, 'signerState.round'), step: step as SignStep, signed };
-  if (s.step === 0 && s.signed.length > 0) throw new SalusError('CORRUPT_DATA', 'signer state lists signatures but no step');
-  return s;
-}
-
-/** An in-memory SignerStore (tests; the simulator keeps its own on simulated disk). */
-export function createMemorySignerStore(initial?: SignerState): SignerStore & { current(): SignerState | undefined } {
-  let s = initial;
-  return { load: () => s, save: (x) => (s = x), current: () => s };
 }

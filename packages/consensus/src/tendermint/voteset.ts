@@ -50,8 +50,13 @@ export function extraCount(set: VoteSet, index: number): number {
   return set.extra.reduce((n, e) => n + (e.index === index ? 1 : 0), 0);
 }
 
-/** Adds a vote the caller has checked (signature, membership, not held yet). */
-export function addToVoteSet(set: VoteSet, index: number, vote: Vote, power: number): void {
+/**
+ * Adds a vote the caller has checked (signature, membership). Idempotent per (validator, value):
+ * a validator never counts twice for one value, whichever way its vote comes back (gossip, a
+ * replay re-signing it, a restart feeding the signer's record) — returns false then.
+ */
+export function addToVoteSet(set: VoteSet, index: number, vote: Vote, power: number): boolean {
+  if (hasVoteFor(set, index, vote.blockHash)) return false;
   const k = hashKey(vote.blockHash);
   if (set.votes[index] === null) {
     set.votes[index] = vote;
@@ -61,6 +66,7 @@ export function addToVoteSet(set: VoteSet, index: number, vote: Vote, power: num
     set.extra.push({ index, vote });
   }
   set.byHash[k] = (set.byHash[k] ?? 0) + power;
+  return true;
 }
 
 /** All votes held, first votes then conflicting ones. */

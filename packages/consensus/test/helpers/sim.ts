@@ -15,12 +15,12 @@ export interface Aggregate {
   crashesAfterWal: number;
 }
 
-/** Runs seeds 1..n of a scenario; fails with the seed, the violation, the trace and the replay command. */
-export function runSeeds(name: string, n = SEEDS): Aggregate {
+/** Runs seeds 1..n of a scenario (plus `extra` regression seeds); fails with the seed, the violation, the trace and the replay command. */
+export function runSeeds(name: string, n = SEEDS, extra: readonly number[] = []): Aggregate {
   const scenario = scenarioByName(name);
   expect(scenario, `scenario ${name}`).toBeDefined();
   const agg: Aggregate = { runs: 0, evidence: 0, signRefused: 0, synced: 0, restarts: 0, crashesSignedUnsent: 0, crashesAfterWal: 0 };
-  for (let seed = 1; seed <= n; seed++) {
+  for (const seed of [...Array.from({ length: n }, (_, i) => i + 1), ...extra]) {
     const r: SimResult = runSimulation(scenario!, seed, { ed25519: nativeEd25519 });
     if (!r.ok) {
       const v = r.violation!;

@@ -14,6 +14,7 @@ import {
   type Clock,
   type ConsensusEngine,
   type ConsensusMessage,
+  type GuardedSigner,
   type TendermintEffect,
   type TendermintInput,
   type TendermintStatus,
@@ -71,6 +72,7 @@ const BAD_MESSAGE_PENALTY = 50;
 export class BftDriver implements ConsensusEngine {
   private readonly wal: FileWal;
   private readonly machine: Tendermint;
+  private readonly signer: GuardedSigner;
   private readonly future: FutureBuffer;
   private readonly queue: Job[] = [];
   private readonly timers = new Set<unknown>();
@@ -88,8 +90,8 @@ export class BftDriver implements ConsensusEngine {
   ) {
     const t = opts.tendermint;
     this.wal = new FileWal(deps.walPath, t);
-    const signer = createGuardedSigner({ ed25519: deps.ed, secretKey: deps.keys.signing.secretKey, store: createFileSignerStore(deps.signerPath, () => this.wal.flush()) });
-    this.machine = new Tendermint({ chainId: deps.chain.chainId, ed25519: deps.ed, signer, options: t });
+    this.signer = createGuardedSigner({ ed25519: deps.ed, secretKey: deps.keys.signing.secretKey, store: createFileSignerStore(deps.signerPath, () => this.wal.flush()) });
+    this.machine = new Tendermint({ chainId: deps.chain.chainId, ed25519: deps.ed, signer: this.signer, options: t });
     this.future = new FutureBuffer(opts.futureMessagesMax);
     this.limits = codecLimits(deps.chain.chainId, t);
   }
@@ -112,6 +114,9 @@ export class BftDriver implements ConsensusEngine {
     if (first?.kind === 'newHeight' && first.height === chain.lastHeight() + 1) {
       log.info({ height: first.height, inputs: entries.length }, 'consensus: replaying the WAL');
       for (const input of entries) this.execute(this.machine.handle(input), true);
+      // Votes the signer holds for this height go back in and out: had the WAL lost its tail, the
+      // machine would not know a vote it signed, and the round could miss it (SPEC.md §6).
+      for (const vote of this.signer.signedVotes().filter((x) => x.height === first.height)) this.enqueue({ kind: 'input', input: { kind: 'vote', vote } });
     } else {
       this.enqueue({ kind: 'startHeight' });
     }
@@ -187,12 +192,16 @@ export class BftDriver implements ConsensusEngine {
     }
   }
 
-  /** The application's verdict on a proposed block: it decodes, hashes to the proposal's hash, and extends our tip. */
+  /**
+   * The application's verdict on a proposed block: it decodes, hashes to the proposal's hash, and
+   * extends our tip. It must not depend on the round or on who proposes it: a block locked in one
+   * round is re-proposed by another validator later, with its original header.
+   */
   private isValid(msg: Extract<ConsensusMessage, { kind: 'proposal' }>): boolean {
     try {
       const block = decodeBlock(msg.block, this.opts.tendermint.blockBytesMax + 1024);
       if (!bytesEqual(headerHash(block.header), msg.proposal.blockHash)) return false;
-      this.deps.chain.validateProposal(block, { proposer: msg.proposal.proposer, timeMax: this.deps.clock.now() + this.opts.clockDriftMsMax });
+      this.deps.chain.validateProposal(block, { timeMax: this.deps.clock.now() + this.opts.clockDriftMsMax });
       return true;
     } catch (e) {
       this.deps.log.warn({ height: msg.proposal.height, round: msg.proposal.round, reason: (e as Error).message }, 'consensus: invalid proposed block');
