@@ -213,10 +213,10 @@ export class Chain implements ConsensusHost {
   }
 
   /**
-   * Checks a proposed block against the chain tip: hash link, height, time, roots, validator set
-   * and proposer. Returns the decoded transactions. Its commit is checked by validateBlock.
+   * Checks a proposed block against the chain tip: hash link, height, time, roots and validator
+   * set (not who proposes it: a locked block is re-proposed by others). Returns the decoded transactions. Its commit is checked by validateBlock.
    */
-  validateProposal(block: Block, o: { proposer?: Uint8Array; timeMax?: number } = {}): SignedTx[] {
+  validateProposal(block: Block, o: { timeMax?: number } = {}): SignedTx[] {
     const { header } = block;
     const expect = (ok: boolean, what: string) => {
       if (!ok) throw new SalusError('CORRUPT_DATA', `block ${header.height}: ${what}`, { height: header.height, object: what });
@@ -226,7 +226,6 @@ export class Chain implements ConsensusHost {
     expect(bytesEqual(header.prevHash, this.last?.hash ?? ZERO32), 'previous block hash');
     expect(header.time > this.lastBlockTime(), 'time');
     if (o.timeMax !== undefined) expect(header.time <= o.timeMax, 'time too far ahead');
-    if (o.proposer) expect(bytesEqual(header.proposer, o.proposer), 'proposer');
     expect(header.txCount === block.txs.length, 'transaction count');
     expect(bytesEqual(header.txRoot, merkleRoot(block.txs)), 'transactions root');
     expect(bytesEqual(header.appHash, this.deps.state.root), 'app hash');
