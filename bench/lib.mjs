@@ -1,0 +1,501 @@
+// Shared helpers of the benchmarks: flags, statistics, machine facts, transaction generation and a
+// bench chain (genesis + SalusNode + solo block producer) driven in-process.
+// Benchmarks print exactly one JSON object on stdout; everything else goes to stderr.
+import { createPrivateKey, createPublicKey, randomBytes, sign as nodeSign } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { execFileSync } from 'node:child_process';
+
+import * as core from '../packages/core/dist/index.js';
+import { SoloEngine, systemClock } from '../packages/consensus/dist/index.js';
+import { SalusNode, createNativeEd25519 } from '../packages/node/dist/index.js';
+
+export { core, SalusNode, SoloEngine, createNativeEd25519, performance };
+
+export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+export const CHAIN_ID = 'salus-bench';
+
+// ---------------------------------------------------------------------------------------------
+// flags, output
+
+/** Parses `--name value`, `--name=value` and bare `--flag` (true). Numbers like 1e6 or 1_000_000 are accepted. */
+export function parseFlags(defaults, argv = process.argv.slice(2)) {
+  const out = { ...defaults };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) fail(`unexpected argument ${a}`);
+    let [name, value] = a.slice(2).split('=', 2);
+    const key = name.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+    if (!(key in defaults)) fail(`unknown flag --${name}; known: ${Object.keys(defaults).map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(' ')}`);
+    if (value === undefined) {
+      if (typeof defaults[key] === 'boolean') value = argv[i + 1] === 'true' || argv[i + 1] === 'false' ? argv[++i] : 'true';
+      else value = argv[++i];
+    }
+    if (value === undefined) fail(`--${name} needs a value`);
+    const d = defaults[key];
+    if (typeof d === 'number') {
+      const n = Number(String(value).replace(/_/g, ''));
+      if (!Number.isFinite(n)) fail(`--${name} expects a number, got ${value}`);
+      out[key] = n;
+    } else if (typeof d === 'boolean') out[key] = value !== 'false' && value !== '0';
+    else out[key] = String(value);
+  }
+  return out;
+}
+
+export function fail(message) {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
+}
+
+export const log = (...parts) => process.stderr.write(parts.join(' ') + '\n');
+
+/** The one line of stdout a benchmark writes. */
+export function emit(result) {
+  process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// statistics
+
+export function quantile(values, q) {
+  if (values.length === 0) return NaN;
+  const s = Float64Array.from(values).sort();
+  const idx = Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1));
+  return s[idx];
+}
+export const median = (v) => quantile(v, 0.5);
+export const round = (x, digits = 3) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
+
+export function summary(values, unit = 'us', digits = 2) {
+  return {
+    n: values.length,
+    [`median_${unit}`]: round(median(values), digits),
+    [`p90_${unit}`]: round(quantile(values, 0.9), digits),
+    [`p99_${unit}`]: round(quantile(values, 0.99), digits),
+    [`max_${unit}`]: round(Math.max(...values), digits),
+  };
+}
+
+/** A seeded PRNG (mulberry32): rnd(n) is an integer in [0, n). */
+export function prng(seed = 1) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return (n) => Math.floor(next() * n);
+}
+
+// ---------------------------------------------------------------------------------------------
+// machine facts and load
+
+function procStat() {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = line[3] + (line[4] ?? 0);
+    const total = line.slice(0, 8).reduce((a, b) => a + b, 0);
+    return { idle, total };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts a load meter: machine-wide busy cores (from /proc/stat) versus this process's own CPU. */
+export function loadMeter() {
+  const s0 = procStat();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const la0 = loadavg();
+  return {
+    /** extraCpuMs: CPU time of children of ours, counted as ours */
+    stop(extraCpuMs = 0) {
+      const s1 = procStat();
+      const c1 = process.cpuUsage(c0);
+      const wallMs = performance.now() - t0;
+      const ncpu = cpus().length;
+      const selfCores = ((c1.user + c1.system) / 1000 + extraCpuMs) / wallMs;
+      const machineCores = s0 && s1 ? ((s1.total - s1.idle - (s0.total - s0.idle)) / Math.max(1, s1.total - s0.total)) * ncpu : NaN;
+      return {
+        wall_s: round(wallMs / 1000, 1),
+        loadavg_1m_start: round(la0[0], 2),
+        loadavg_1m_end: round(loadavg()[0], 2),
+        machine_busy_cores: round(machineCores, 2),
+        bench_busy_cores: round(selfCores, 2),
+        others_busy_cores: round(Math.max(0, machineCores - selfCores), 2),
+      };
+    },
+  };
+}
+
+/** The code measured: git HEAD, whether packages/ has uncommitted changes, and when dist was last built. */
+function codeVersion() {
+  const root = join(BENCH_DIR, '..');
+  const git = (...args) => {
+    try {
+      return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return 'unknown';
+    }
+  };
+  let newest = 0;
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.js')) newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  for (const pkg of ['core', 'consensus', 'node']) {
+    try {
+      walk(join(root, 'packages', pkg, 'dist'));
+    } catch {
+      // not built
+    }
+  }
+  const dirty = git('status', '--porcelain', '--', 'packages');
+  return { git_head: git('rev-parse', '--short', 'HEAD'), packages_uncommitted_files: dirty === 'unknown' ? dirty : dirty.split('\n').filter(Boolean).length, dist_built: newest ? new Date(newest).toISOString() : 'unknown' };
+}
+let CODE;
+
+export function machine() {
+  const c = cpus();
+  return {
+    nproc: c.length,
+    cpu_model: c[0]?.model ?? 'unknown',
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    date: new Date().toISOString(),
+    code: (CODE ??= codeVersion()),
+  };
+}
+
+/** Total bytes of the regular files under a directory. */
+export function dirBytes(dir) {
+  let total = 0;
+  const files = {};
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    const st = statSync(p);
+    if (st.isDirectory()) total += dirBytes(p).total;
+    else {
+      total += st.size;
+      files[name] = st.size;
+    }
+  }
+  return { total, files };
+}
+
+export function tempDir(prefix) {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+// ---------------------------------------------------------------------------------------------
+// keys and transactions
+
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/**
+ * A fresh Ed25519 key through OpenSSL: its raw public key and its private KeyObject. Imported from a
+ * random seed as JWK (OpenSSL 3 decodes DER keys slowly; JWK import takes the raw seed; its "x" is
+ * only type-checked, the public key is derived from the seed). Not generateKeyPairSync: on Node 20
+ * it deadlocked in a worker thread (~KeyGenJob taking a mutex inside a GC weak callback).
+ */
+const DUMMY_X = 'A'.repeat(43);
+export function freshKey() {
+  const keyObject = createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: randomBytes(32).toString('base64url'), x: DUMMY_X }, format: 'jwk' });
+  const publicKey = new Uint8Array(Buffer.from(createPublicKey(keyObject).export({ format: 'jwk' }).x, 'base64url'));
+  return { publicKey, keyObject };
+}
+
+export function keyFromSecret(secretKey) {
+  const keyObject = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: 'der', type: 'pkcs8' });
+  const publicKey = new Uint8Array(Buffer.from(createPublicKey(keyObject).export({ format: 'jwk' }).x, 'base64url'));
+  return { publicKey, secretKey, keyObject };
+}
+
+export const spkiOf = (pk) => Buffer.concat([SPKI_PREFIX, pk]);
+
+/** Deterministic org admin keys, so the parent and a child process derive the same genesis. */
+export function adminKeys(count, seedByte = 7) {
+  return Array.from({ length: count }, (_, i) => {
+    const sk = new Uint8Array(32).fill(seedByte);
+    sk[0] = i & 0xff;
+    sk[1] = (i >> 8) & 0xff;
+    return keyFromSecret(sk);
+  });
+}
+
+export const orgId = (i) => `org-${String(i).padStart(2, '0')}`;
+
+export function benchGenesis(admins, nodePub, genesisTime = Date.now() - 60_000) {
+  return {
+    chainId: CHAIN_ID,
+    genesisTime,
+    organisations: admins.map((a, i) => ({
+      id: orgId(i),
+      name: `Bench Org ${i}`,
+      kind: 'hospital',
+      adminKey: core.toHex(a.publicKey),
+      encryptionKey: core.toHex(new Uint8Array(32).fill(i + 1)),
+    })),
+    validators: [{ pubKey: core.toHex(nodePub), power: 10, org: orgId(0) }],
+  };
+}
+
+/**
+ * Workloads of identity-module transactions:
+ *  - register_patient: a fresh patient key registers itself (nonce 0, a new signer every time); ~276 bytes.
+ *  - add_member: org admins (round robin) add practitioners; the smallest add_member is ~383 bytes
+ *    (two hex keys in the payload), so it cannot be padded down to 250.
+ */
+export const WORKLOADS = ['register_patient', 'add_member'];
+
+function signedBytes(body, keyObject) {
+  const signature = new Uint8Array(nodeSign(null, core.txSignBytes(body), keyObject));
+  return core.encodeTx({ ...body, signature });
+}
+
+/** Transaction i of a workload (deterministic in i for add_member's nonces; keys are random). */
+export function makeTx(workload, i, admins) {
+  if (workload === 'register_patient') {
+    const k = freshKey();
+    const body = { chainId: CHAIN_ID, signer: k.publicKey, nonce: 0, module: 'identity', type: 'register_patient', payload: { encryptionKey: randomBytes(32).toString('hex') } };
+    return signedBytes(body, k.keyObject);
+  }
+  if (workload === 'add_member') {
+    const a = i % admins.length;
+    const admin = admins[a];
+    const body = {
+      chainId: CHAIN_ID,
+      signer: admin.publicKey,
+      nonce: Math.floor(i / admins.length),
+      module: 'identity',
+      type: 'add_member',
+      payload: {
+        org: orgId(a),
+        signingKey: randomBytes(32).toString('hex'),
+        encryptionKey: randomBytes(32).toString('hex'),
+        role: 'practitioner',
+        name: `Dr ${String(i).padStart(7, '0')}`,
+      },
+    };
+    return signedBytes(body, admin.keyObject);
+  }
+  fail(`unknown workload ${workload}; known: ${WORKLOADS.join(', ')}`);
+}
+
+export function makeTxs(workload, from, to, admins) {
+  const out = new Array(to - from);
+  for (let i = from; i < to; i++) out[i - from] = makeTx(workload, i, admins);
+  return out;
+}
+
+/**
+ * Pre-signs transactions [0, n) over `threads` worker threads (signing a million takes a while);
+ * returns them in order. With `file`, writes them there instead (u16 length-prefixed records).
+ */
+export async function generateTxs({ workload, n, adminCount, threads = Math.max(1, cpus().length), file }) {
+  const per = Math.ceil(n / threads);
+  const parts = [];
+  for (let t = 0; t < threads; t++) {
+    const from = t * per;
+    const to = Math.min(n, from + per);
+    if (from >= to) break;
+    parts.push(
+      new Promise((resolve) => {
+        const w = new Worker(new URL(import.meta.url), { workerData: { job: 'gen', workload, from, to, adminCount, file: file ? `${file}.part${t}` : undefined } });
+        w.once('message', resolve);
+        w.once('error', (e) => fail(`generator thread failed: ${e?.message ?? e}`));
+        w.once('exit', (code) => code !== 0 && fail(`generator thread exited with ${code}`));
+      }),
+    );
+  }
+  const results = await Promise.all(parts);
+  if (!file) return results.flat();
+  const fd = openSync(file, 'w');
+  for (let t = 0; t < results.length; t++) {
+    writeSync(fd, readFileSync(`${file}.part${t}`));
+    rmSync(`${file}.part${t}`);
+  }
+  closeSync(fd);
+  return undefined;
+}
+
+function genWorker({ workload, from, to, adminCount, file }) {
+  const admins = adminKeys(adminCount);
+  if (!file) {
+    parentPort.postMessage(makeTxs(workload, from, to, admins));
+    return;
+  }
+  const fd = openSync(file, 'w');
+  const chunk = 10_000;
+  for (let a = from; a < to; a += chunk) {
+    const txs = makeTxs(workload, a, Math.min(to, a + chunk), admins);
+    const size = txs.reduce((s, t) => s + 2 + t.length, 0);
+    const buf = Buffer.allocUnsafe(size);
+    let off = 0;
+    for (const t of txs) {
+      buf.writeUInt16BE(t.length, off);
+      buf.set(t, off + 2);
+      off += 2 + t.length;
+    }
+    writeSync(fd, buf);
+  }
+  closeSync(fd);
+  parentPort.postMessage(true);
+}
+
+/** Reads a file written by generateTxs in chunks; yields arrays of transactions of at most `count`. */
+export function* readTxFile(file, count) {
+  const fd = openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(8 * 1024 * 1024);
+  let have = 0;
+  let pos = 0;
+  let batch = [];
+  for (;;) {
+    const n = readSyncAt(fd, buf, have, pos);
+    pos += n;
+    have += n;
+    let off = 0;
+    while (have - off >= 2) {
+      const len = buf.readUInt16BE(off);
+      if (have - off < 2 + len) break;
+      batch.push(new Uint8Array(buf.subarray(off + 2, off + 2 + len))); // a copy: the node keeps it in its mempool
+      off += 2 + len;
+      if (batch.length === count) {
+        yield batch;
+        batch = [];
+      }
+    }
+    buf.copy(buf, 0, off, have);
+    have -= off;
+    if (n === 0) break;
+  }
+  closeSync(fd);
+  if (batch.length > 0) yield batch;
+}
+
+function readSyncAt(fd, buf, offset, position) {
+  return readSync(fd, buf, offset, buf.length - offset, position);
+}
+
+// ---------------------------------------------------------------------------------------------
+// the chain under test
+
+/**
+ * A single-validator Salus node in this process (no HTTP API): SalusNode wires storage, state,
+ * ledger, application and mempool as in production; the solo producer commits blocks on demand.
+ */
+export function openBenchNode({ dir, adminCount, nodeSecret, options = {} }) {
+  const nodeKey = keyFromSecret(nodeSecret ?? new Uint8Array(32).fill(42));
+  const admins = adminKeys(adminCount);
+  const genesis = benchGenesis(admins, nodeKey.publicKey, 1_700_000_000_000);
+  const nodeKeys = {
+    signing: { publicKey: nodeKey.publicKey, secretKey: nodeKey.secretKey },
+    encryption: { publicKey: new Uint8Array(32).fill(9), secretKey: new Uint8Array(32).fill(9) },
+  };
+  const dataDir = join(dir, 'data');
+  const node = new SalusNode({ genesis, nodeKeys, dataDir, dbFile: join(dataDir, 'salus.db'), options: { log: { level: 'silent' }, ...options } });
+  const engine = new SoloEngine(node.opts.solo, {
+    host: node.chain,
+    clock: systemClock,
+    signer: {
+      publicKey: nodeKey.publicKey,
+      signPrecommit: (h, r, hash) => node.ed.sign(nodeKey.secretKey, core.precommitSignBytes(CHAIN_ID, h, r, hash)),
+    },
+    onError: (e) => fail(`block production failed: ${e?.message ?? e}`),
+  });
+  // Count results as the node reports them (the node's own onBlock event, wrapped).
+  const counts = { ok: 0, failed: 0, codes: {} };
+  const events = node.chain.deps.events;
+  const orig = events.onBlock;
+  events.onBlock = (header, results) => {
+    for (const r of results) {
+      if (r.code === 'OK') counts.ok++;
+      else {
+        counts.failed++;
+        counts.codes[r.code] = (counts.codes[r.code] ?? 0) + 1;
+      }
+    }
+    orig?.(header, results);
+  };
+  return { node, engine, admins, genesis, dataDir, counts, produce: () => engine.produce(Date.now()) };
+}
+
+/**
+ * Admits `txs` through chain.submit (decode, chain id, signature, duplicate check, checkTx) in
+ * bursts of `blockTxs`; after each burst the solo producer commits blocks until the mempool is
+ * empty (blocks are cut by the node's own limits, blockTxsMax and blockBytesMax). Returns the time
+ * spent admitting and committing.
+ */
+export function submitAndCommit(b, txs, blockTxs, onBlock) {
+  let submitMs = 0;
+  let commitMs = 0;
+  for (let i = 0; i < txs.length; i += blockTxs) {
+    const end = Math.min(txs.length, i + blockTxs);
+    const t0 = performance.now();
+    for (let j = i; j < end; j++) {
+      try {
+        b.node.chain.submit(txs[j]);
+      } catch (e) {
+        fail(`transaction ${j} refused at submit: ${e?.code ?? ''} ${e?.message ?? e}`);
+      }
+    }
+    const t1 = performance.now();
+    while (b.node.chain.mempool.size > 0) {
+      const before = b.node.chain.mempool.size;
+      b.produce();
+      if (b.node.chain.mempool.size >= before) fail(`a block took none of the ${before} transactions in the mempool`);
+    }
+    const t2 = performance.now();
+    submitMs += t1 - t0;
+    commitMs += t2 - t1;
+    onBlock?.(end);
+  }
+  return { submitMs, commitMs };
+}
+
+// ---------------------------------------------------------------------------------------------
+// the Ed25519 ceiling
+
+/**
+ * Verifications per second of ONE core with the node's native implementation, over real transaction
+ * sign bytes (the key objects cached, as the node caches them). Runs `rounds` rounds of ~`ms` each.
+ */
+export function verifyRate(ed, samples, ms = 400) {
+  for (const s of samples) ed.verify(s.pk, s.msg, s.sig); // fills the key cache, warms the JIT
+  let n = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < ms) {
+    for (let i = 0; i < samples.length; i++) {
+      const s = samples[i];
+      if (!ed.verify(s.pk, s.msg, s.sig)) fail('ceiling: a good signature did not verify');
+    }
+    n += samples.length;
+    t = performance.now();
+  }
+  return (n / (t - t0)) * 1000;
+}
+
+export function verifySamples(txBytes, count) {
+  const out = [];
+  for (let i = 0; i < Math.min(count, txBytes.length); i++) {
+    const tx = core.decodeTx(txBytes[i]);
+    out.push({ pk: tx.signer, msg: core.txSignBytes(tx), sig: tx.signature });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+if (!isMainThread && workerData?.job === 'gen') genWorker(workerData);

@@ -1,0 +1,166 @@
+#!/usr/bin/env node
+// Light-client proof verification: core's verifyTxInclusion (commit signatures of the validator set
+// + RFC 9162 inclusion proof) per proof, median over many, with the node's native Ed25519 and with
+// core's pure-JS Ed25519 (what the client SDK and the browser use). The peer measured in the same
+// run is one native Ed25519 verification: a proof costs at least `validators` of them.
+// Also reported: BlockStore.txProof (the node building an inclusion proof), for information.
+//
+//   node bench/proofs.mjs [--proofs 5000] [--validators 4] [--block-txs 10000]
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  core,
+  createNativeEd25519,
+  emit,
+  generateTxs,
+  keyFromSecret,
+  loadMeter,
+  log,
+  machine,
+  median,
+  parseFlags,
+  performance,
+  prng,
+  round,
+  summary,
+  tempDir,
+  verifyRate,
+  verifySamples,
+} from './lib.mjs';
+import { openDb } from '../packages/node/dist/storage/db.js';
+import { BlockStore } from '../packages/node/dist/ledger/blockstore.js';
+import { encodeResult, resultsRoot } from '../packages/node/dist/app/result.js';
+
+const flags = parseFlags({ proofs: 5000, pureProofs: 300, validators: 4, blockTxs: 10_000, storeProofs: 200, targetUs: 1000 });
+const meter = loadMeter();
+const native = createNativeEd25519();
+const pure = core.pureEd25519;
+
+log(`[proofs] signing a block of ${flags.blockTxs} transactions…`);
+const txs = await generateTxs({ workload: 'register_patient', n: flags.blockTxs, adminCount: 1 });
+const vals = Array.from({ length: flags.validators }, (_, i) => keyFromSecret(new Uint8Array(32).fill(100 + i)));
+const validators = vals.map((k) => ({ pubKey: k.publicKey, power: 10 }));
+const chainId = 'salus-bench';
+const header = {
+  chainId,
+  height: 1234,
+  time: 1_700_000_000_000,
+  prevHash: new Uint8Array(32).fill(1),
+  txRoot: core.merkleRoot(txs),
+  txCount: txs.length,
+  appHash: new Uint8Array(32).fill(2),
+  lastResultsHash: core.EMPTY_ROOT,
+  validatorsHash: core.validatorsHash(validators),
+  proposer: vals[0].publicKey,
+};
+const blockHash = core.headerHash(header);
+const commit = {
+  height: header.height,
+  round: 0,
+  blockHash,
+  signatures: vals.map((k) => ({ validator: k.publicKey, signature: native.sign(k.secretKey, core.precommitSignBytes(chainId, header.height, 0, blockHash)) })),
+};
+const leaves = txs.map(core.leafHash);
+const rnd = prng(12345);
+// Building an inclusion proof costs O(block size) hashes (see node_txProof_generation), so a few
+// hundred distinct proofs are built and verified in turn; verification cost does not depend on which.
+const distinct = Array.from({ length: Math.min(256, flags.proofs) }, () => {
+  const i = rnd(txs.length);
+  return { tx: txs[i], proof: core.inclusionProof(leaves, i) };
+});
+const cases = Array.from({ length: flags.proofs }, (_, k) => distinct[k % distinct.length]);
+
+function timeProofs(ed, list) {
+  const us = [];
+  for (const c of list) {
+    const t0 = performance.now();
+    core.verifyTxInclusion(ed, c.tx, c.proof, header, commit, validators);
+    us.push((performance.now() - t0) * 1000);
+  }
+  return us;
+}
+
+// A tampered proof must fail, or the timing means nothing.
+try {
+  core.verifyTxInclusion(native, cases[0].tx, { ...cases[0].proof, leafIndex: (cases[0].proof.leafIndex + 1) % txs.length }, header, commit, validators);
+  log('[proofs] a tampered proof verified');
+  process.exit(1);
+} catch (e) {
+  if (e?.code !== 'BAD_PROOF') throw e;
+}
+
+log(`[proofs] verifying ${flags.proofs} proofs (native)…`);
+// Chunks of proofs alternate with measurements of the peer, so both see the same machine load.
+timeProofs(native, cases.slice(0, 200)); // warm-up
+const samples = verifySamples(txs, 1000);
+const rates = [verifyRate(native, samples, 200)];
+const nativeUs = [];
+const chunks = 5;
+for (let c = 0; c < chunks; c++) {
+  nativeUs.push(...timeProofs(native, cases.slice(Math.floor((c * cases.length) / chunks), Math.floor(((c + 1) * cases.length) / chunks))));
+  rates.push(verifyRate(native, samples, 200));
+}
+const verifyUs = 1e6 / median(rates);
+
+// The parts: commit alone, inclusion alone (native).
+const commitUs = [];
+const inclUs = [];
+for (const c of cases.slice(0, Math.min(2000, cases.length))) {
+  let t0 = performance.now();
+  core.verifyCommit(native, header, commit, validators);
+  commitUs.push((performance.now() - t0) * 1000);
+  t0 = performance.now();
+  core.verifyInclusion(core.leafHash(c.tx), c.proof, header.txRoot);
+  inclUs.push((performance.now() - t0) * 1000);
+}
+
+log(`[proofs] verifying ${flags.pureProofs} proofs (pure JS Ed25519)…`);
+timeProofs(pure, cases.slice(0, 20));
+const pureUs = timeProofs(pure, cases.slice(0, flags.pureProofs));
+
+// The node's side: BlockStore.txProof reads the whole block back and hashes every leaf per proof.
+const dir = tempDir('salus-bench-proofs-');
+const db = openDb(join(dir, 'salus.db'));
+const blocks = new BlockStore(db);
+const results = txs.map(() => encodeResult({ code: 'OK', log: '', events: [] }));
+db.transaction(() => blocks.save(header, commit, txs, txs.map(core.txHash), results, resultsRoot(results)))();
+const storeUs = [];
+for (let i = 0; i < flags.storeProofs; i++) {
+  const idx = rnd(txs.length);
+  const t0 = performance.now();
+  const p = blocks.txProof(header.height, idx);
+  storeUs.push((performance.now() - t0) * 1000);
+  if (!core.verifyInclusion(core.leafHash(txs[idx]), p, header.txRoot)) {
+    log('[proofs] BlockStore.txProof produced a proof that does not verify');
+    process.exit(1);
+  }
+}
+db.close();
+rmSync(dir, { recursive: true, force: true });
+
+const nMed = median(nativeUs);
+const pMed = median(pureUs);
+emit({
+  bench: 'proofs',
+  description: `verifyTxInclusion (commit of ${flags.validators} validators + RFC 9162 inclusion in a block of ${flags.blockTxs}) per proof`,
+  machine: machine(),
+  load: meter.stop(),
+  flags,
+  target: `median <= ${flags.targetUs} us per proof`,
+  peer_native_verify_us: round(verifyUs, 1),
+  native: {
+    ...summary(nativeUs),
+    ratio_to_target: round(nMed / flags.targetUs, 3),
+    ratio_to_signature_floor: round(nMed / (flags.validators * verifyUs), 3),
+    pass: nMed <= flags.targetUs,
+    parts_median_us: { verifyCommit: round(median(commitUs), 1), verifyInclusion: round(median(inclUs), 1) },
+  },
+  pure_js: {
+    ...summary(pureUs),
+    ratio_to_target: round(pMed / flags.targetUs, 3),
+    pass: pMed <= flags.targetUs,
+    note: 'core.pureEd25519 (@noble/curves), the default of the client Wallet and of any browser light client',
+  },
+  node_txProof_generation: { ...summary(storeUs), note: `BlockStore.txProof on a block of ${flags.blockTxs}: reads all the block's txs and hashes every leaf per proof` },
+  pass: nMed <= flags.targetUs,
+});
