@@ -43,8 +43,12 @@ export function readStored<T>(meta: { height: number; object: string }, decodeIt
  * Everything read back is re-checked against the hash that names it (TigerBeetle's habit: check
  * data after reading it), so a changed byte on disk surfaces as CORRUPT_DATA, never as a wrong answer.
  */
+/** Blocks whose transaction leaf hashes are kept for inclusion proofs. */
+const LEAF_CACHE_BLOCKS = 16;
+
 export class BlockStore {
   private readonly s;
+  private readonly leafCache = new Map<number, Uint8Array[]>();
 
   constructor(private readonly db: Db) {
     this.s = {
@@ -109,8 +113,18 @@ export class BlockStore {
   }
 
   /** The transaction's inclusion proof against its block's txRoot (RFC 9162). */
+  /**
+   * The RFC 9162 inclusion proof of a block's transaction. A proof needs every leaf hash of its
+   * block; those of the last few blocks asked about are kept (committed blocks never change), so
+   * proofs of one large block do not each re-read and re-hash all its transactions.
+   */
   txProof(height: number, index: number): InclusionProof {
-    const leaves = this.getTxs(height).map((t) => leafHash(t.tx));
+    let leaves = this.leafCache.get(height);
+    if (!leaves) {
+      leaves = this.getTxs(height).map((t) => leafHash(t.tx));
+      if (this.leafCache.size >= LEAF_CACHE_BLOCKS) this.leafCache.delete(this.leafCache.keys().next().value!);
+      this.leafCache.set(height, leaves);
+    }
     return inclusionProof(leaves, index);
   }
 }
