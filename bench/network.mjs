@@ -318,7 +318,14 @@ async function main() {
     else log(`[network] kept ${dir}`);
   };
   process.on('exit', cleanup);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(sig, () => process.exit(130));
+  // A first signal ends the running phase early and still writes the results; a second one exits at once.
+  let interrupted = false;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+    process.on(sig, () => {
+      if (interrupted) process.exit(130);
+      interrupted = true;
+      log(`[network] ${sig}: ending the run early (again to exit at once)`);
+    });
   const track = (c) => {
     children.add(c);
     c.once('exit', () => children.delete(c));
@@ -673,7 +680,7 @@ async function main() {
   };
   const waitUntil = async (t) => {
     while (now() < t) {
-      if (crashes.length > 0) throw new Aborted();
+      if (crashes.length > 0 || interrupted) throw new Aborted();
       if (exhaustedClients.size === clients.length) return false;
       await sleep(Math.min(200, t - now()));
     }
@@ -789,7 +796,7 @@ async function main() {
         })();
         const deadline = now() + flags.catchupTimeoutS * 1000;
         while (now() < deadline) {
-          if (crashes.length > 0) throw new Aborted();
+          if (crashes.length > 0 || interrupted) throw new Aborted();
           const ph = peerHeights0[idK];
           if (ph !== undefined && ph !== catchPoll.findLast((p) => p.src === 'peer')?.h) catchPoll.push({ t: now(), h: ph, src: 'peer' });
           const t = now();
@@ -876,7 +883,7 @@ async function main() {
         let lastCount = c0;
         let lastMove = now();
         while (exhaustedClients.size < clients.length) {
-          if (crashes.length > 0) throw new Aborted();
+          if (crashes.length > 0 || interrupted) throw new Aborted();
           await sleep(500);
           const c = totalCommitted();
           if (c !== lastCount) {
@@ -906,7 +913,7 @@ async function main() {
       }
     } catch (e) {
       if (!(e instanceof Aborted)) throw e;
-      log('[network] a validator crashed: the remaining phases are skipped');
+      log(`[network] ${interrupted ? 'interrupted' : 'a validator crashed'}: the remaining phases are skipped`);
       setMode('idle');
     }
     // -------------------------------------------------------------------------------------------
@@ -1023,6 +1030,7 @@ async function main() {
     };
   }
   result.figures = fig;
+  if (interrupted) result.interrupted = 'a signal ended the run early: later phases are missing';
   if (crashes.length > 0) {
     result.validator_crashes = crashes.map((c) => ({ ...c, at_s: round((c.at - (samplesT[0]?.t ?? c.at)) / 1000, 1), at: undefined }));
     fig.no_crash = { figure: 'validators stay up (no unexpected exit)', target: 'no crash', measured: `${crashes.length} crashed: ${crashes.map((c) => `node ${c.node} (${c.exit})`).join(', ')}`, ratio: null, pass: false };
