@@ -484,7 +484,7 @@ async function main() {
   const notifyCommitted = () => {
     for (let c = 0; c < clients.length; c++) if (clients[c].sentCommitted !== committedBy[c]) {
       clients[c].sentCommitted = committedBy[c];
-      clients[c].proc.send({ cmd: 'committed', n: committedBy[c] });
+      if (clients[c].proc.connected) clients[c].proc.send({ cmd: 'committed', n: committedBy[c] });
     }
   };
   const matched = (c, r, seen) => {
@@ -552,6 +552,7 @@ async function main() {
         stdio: ['ignore', 2, 2, 'ipc'],
       }),
     );
+    proc.on('error', (e) => log(`[network] load client ${c}: ${e.message}`));
     committedBy[c] = 0;
     const client = { proc, sentCommitted: 0 };
     clients.push(client);
@@ -574,10 +575,10 @@ async function main() {
     });
   }
   const setMode = (mode, extra = {}) => {
-    for (const c of clients) c.proc.send({ cmd: 'mode', mode, concurrency: Math.ceil(flags.concurrency / clients.length), window: Math.ceil(flags.window / clients.length), targets: liveUrls(), ...extra, ...(extra.rate ? { rate: extra.rate / clients.length } : {}) });
+    for (const c of clients) if (c.proc.connected) c.proc.send({ cmd: 'mode', mode, concurrency: Math.ceil(flags.concurrency / clients.length), window: Math.ceil(flags.window / clients.length), targets: liveUrls(), ...extra, ...(extra.rate ? { rate: extra.rate / clients.length } : {}) });
   };
   const setTargets = (targets) => {
-    for (const c of clients) c.proc.send({ cmd: 'targets', targets });
+    for (const c of clients) if (c.proc.connected) c.proc.send({ cmd: 'targets', targets });
   };
 
   // per-phase CPU and machine accounting
@@ -935,7 +936,7 @@ async function main() {
     polling = false;
     sampling = false;
     await Promise.race([Promise.all([pollLoop, samplerLoop]), sleep(3000)]);
-    for (const c of clients) if (c.proc.exitCode === null) c.proc.send({ cmd: 'stop' });
+    for (const c of clients) if (c.proc.exitCode === null && c.proc.connected) c.proc.send({ cmd: 'stop' });
     await Promise.race([Promise.all(clients.map((c) => (c.proc.exitCode === null ? new Promise((r) => c.proc.once('exit', r)) : null))), sleep(8000)]);
     log('[network] stopping validators (SIGTERM)');
     const exits = await Promise.all(

@@ -143,7 +143,8 @@ export function smtApply(reader: SmtNodeReader, root: Uint8Array, updates: reado
         items.sort((a, b) => compareBytes(a.path, b.path));
       }
       const out = build(items, depth);
-      if (!bytesEqual(out.hash, hash)) orphaned.push(hash);
+      // A leaf only pushed down beside new keys stays in the tree; it is orphaned only when replaced.
+      if (replaced && !bytesEqual(out.hash, hash)) orphaned.push(hash);
       return out;
     }
     const cut = ups.findIndex((u) => bit(u.path, depth) === 1);
@@ -155,7 +156,8 @@ export function smtApply(reader: SmtNodeReader, root: Uint8Array, updates: reado
   };
 
   const result = apply(root, 0, pending);
-  return { root: result.hash, created, orphaned };
+  // A node made again with the same content in this batch is live, whatever it replaced.
+  return { root: result.hash, created, orphaned: orphaned.filter((h) => !created.has(toHex(h))) };
 }
 
 export interface SmtProof {

@@ -80,3 +80,36 @@ describe('sparse Merkle tree state', () => {
     expect(smtVerify(root, utf8ToBytes('a'), new Uint8Array([1]), { siblings: new Array(300).fill(ZERO_HASH), leaf: proof.leaf! })).toBe(false);
   });
 });
+
+describe('orphaned nodes are never live', () => {
+  it('every node reported orphaned is unreachable from the new root (property)', async () => {
+    const { smtApply: apply, ZERO_HASH: zero, toHex: hex } = await import('../src/index.js');
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.option(fc.integer({ min: 0, max: 3 }))), { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 8 }), (batches) => {
+        const nodes = new Map<string, import('../src/smt.js').SmtNode>();
+        const reader = { getNode: (h: Uint8Array) => nodes.get(hex(h)) };
+        let root = zero;
+        for (const b of batches) {
+          const r = apply(reader, root, b.map(([k, v]) => ({ key: new TextEncoder().encode(`k${k}`), value: v === null ? undefined : new Uint8Array([v]) })));
+          for (const { hash, node } of r.created.values()) nodes.set(hex(hash), node);
+          const live = new Set<string>();
+          const walk = (h: Uint8Array) => {
+            if (h.every((x) => x === 0)) return;
+            live.add(hex(h));
+            const n = nodes.get(hex(h))!;
+            if (n.kind === 'inner') {
+              walk(n.left);
+              walk(n.right);
+            }
+          };
+          walk(r.root);
+          for (const o of r.orphaned) if (live.has(hex(o))) return false;
+          root = r.root;
+        }
+        return true;
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
