@@ -163,7 +163,8 @@ function codeVersion() {
   const dirty = git('status', '--porcelain', '--', 'packages');
   return { git_head: git('rev-parse', '--short', 'HEAD'), packages_uncommitted_files: dirty === 'unknown' ? dirty : dirty.split('\n').filter(Boolean).length, dist_built: newest ? new Date(newest).toISOString() : 'unknown' };
 }
-let CODE;
+// Read when the benchmark starts (dist may be rebuilt by others while a long run goes on).
+let CODE = isMainThread ? codeVersion() : undefined;
 
 export function machine() {
   const c = cpus();
