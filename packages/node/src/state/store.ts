@@ -94,7 +94,7 @@ export class StateStore implements SmtNodeReader {
   }
 
   private remember(id: string, node: SmtNode): void {
-    if (this.cache.size >= this.opts.nodeCacheMax) evictOldest(this.cache, Math.ceil(this.opts.nodeCacheMax / 10));
+    if (this.cache.size >= this.opts.nodeCacheMax) evictOldest(this.cache, Math.max(1, Math.ceil(this.opts.nodeCacheMax / 10)));
     this.cache.set(id, node);
   }
 
