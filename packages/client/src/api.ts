@@ -79,9 +79,12 @@ export class SalusClient {
     this.doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
-  async request<T>(method: string, path: string, body?: { json?: unknown; cbor?: Uint8Array }): Promise<T> {
-    const init: RequestInit = { method, headers: {} };
-    if (body?.cbor) {
+  async request<T>(method: string, path: string, body?: { json?: unknown; cbor?: Uint8Array; raw?: Uint8Array; headers?: Record<string, string> }): Promise<T> {
+    const init: RequestInit = { method, headers: { ...body?.headers } };
+    if (body?.raw) {
+      init.body = body.raw as unknown as BodyInit;
+      (init.headers as Record<string, string>)['content-type'] = 'application/octet-stream';
+    } else if (body?.cbor) {
       init.body = body.cbor as unknown as BodyInit;
       (init.headers as Record<string, string>)['content-type'] = 'application/cbor';
     } else if (body?.json !== undefined) {

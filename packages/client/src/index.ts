@@ -1,2 +1,4 @@
 export * from './wallet.js';
 export * from './api.js';
+export * from './records/crypto.js';
+export * from './records/client.js';

@@ -7,11 +7,16 @@ import {
   encodeTx,
   fromHex,
   generateIdentityKeys,
+  patientPseudonym,
+  randomBytes,
+  signRequest,
+  type RequestClaims,
   pureEd25519,
   signTx,
   toHex,
   txHash,
 } from '@salus/core';
+import { openBlobs, openKeyring, rewrap } from './records/crypto.js';
 
 export interface WalletJson {
   readonly type: 'salus-identity-keys';
@@ -65,6 +70,31 @@ export class Wallet {
 
   get encryptionPublicKey(): Uint8Array {
     return this.keys.encryption.publicKey;
+  }
+
+  /** The pseudonymous patient id this key registers as (derived from the signing key). */
+  get patientId(): string {
+    return patientPseudonym(this.keys.signing.publicKey);
+  }
+
+  /** An Authorization header for a signed request (core/request-auth.ts). */
+  authorization(chainId: string, c: Omit<RequestClaims, 'at' | 'nonce'> & { at?: number }): string {
+    const claims = { ...c, at: c.at ?? Date.now(), nonce: toHex(randomBytes(16)) };
+    return signRequest(this.ed, this.keys.signing.secretKey, this.keys.signing.publicKey, chainId, claims);
+  }
+
+  /** Decrypts a record version with this wallet's encryption key. */
+  openRecord(content: Uint8Array, envelope: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
+    return openBlobs(content, envelope, this.keys.encryption.secretKey, aad);
+  }
+
+  /** Re-wraps a data key this wallet can open for another recipient. */
+  rewrap(envelope: Uint8Array, recipient: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
+    return rewrap(envelope, this.keys.encryption.secretKey, recipient, aad);
+  }
+
+  openKeyring(bytes: Uint8Array, patient: string): Promise<Uint8Array> {
+    return openKeyring(bytes, this.keys.encryption.publicKey, this.keys.encryption.secretKey, patient);
   }
 
   /** Builds and signs a transaction; returns it with its canonical bytes and hash. */

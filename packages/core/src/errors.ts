@@ -26,6 +26,13 @@ export const ERROR_CATALOGUE = {
   DECRYPTION_FAILED: { status: 422, title: 'The ciphertext or envelope does not open with this key.' },
   CORRUPT_DATA: { status: 500, title: 'Stored data fails verification.' },
   CONFIG: { status: 400, title: 'The configuration or genesis is invalid.' },
+  NOT_THE_PATIENT: { status: 403, title: "Only the patient's own key may do this." },
+  CONSENT_REQUIRED: { status: 403, title: 'No active grant, authorship or emergency access covers this record for this party and purpose.' },
+  ERASED: { status: 410, title: "The patient's records were erased; only non-personal commitments remain." },
+  BLOB_MISSING: { status: 404, title: 'A referenced ciphertext or envelope is not stored on this node or its peers.' },
+  HASH_MISMATCH: { status: 422, title: 'The bytes do not hash to the content address they were stored under.' },
+  REQUEST_EXPIRED: { status: 401, title: 'The signed request is too old, from the future, or replayed.' },
+  LEDGER_UNAVAILABLE: { status: 503, title: 'The ledger is not committing, so a disclosure could not be recorded; the read is refused.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

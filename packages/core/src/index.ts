@@ -13,3 +13,4 @@ export * as v from './validate.js';
 export * from './tx.js';
 export * from './block.js';
 export * from './lightclient.js';
+export * from './request-auth.js';

@@ -20,6 +20,7 @@ import { BftDriver } from './consensus/driver.js';
 import { BlockSync } from './consensus/sync.js';
 import { TxGossip } from './consensus/txgossip.js';
 import { nodeChannels } from './consensus/channels.js';
+import { RecordsService } from './modules/records/service.js';
 
 export interface NodeInput {
   readonly genesis: Genesis;
@@ -50,6 +51,7 @@ export class SalusNode {
   private sync: BlockSync | undefined;
   private txGossip: TxGossip | undefined;
   private api: FastifyInstance | undefined;
+  readonly records: RecordsService;
   private stopped: Promise<void> | undefined;
 
   constructor(private readonly input: NodeInput) {
@@ -78,12 +80,23 @@ export class SalusNode {
             for (const r of results) if (r.code !== 'OK') this.metrics.txsFailed.inc({ code: r.code });
             if (results.length > 0) this.log.debug({ height: header.height, txs: results.length }, 'block committed');
             this.p2p?.setAllowedKeys(this.allowedPeerKeys());
+            this.records?.onBlock(header.height);
           },
           onTxAdmitted: (bytes, _hash, origin) => this.txGossip?.admitted(bytes, origin),
         },
       });
       this.chain.open();
       this.apiApp = app;
+      this.records = new RecordsService(this.opts.records, {
+        dataDir: input.dataDir,
+        chain: this.chain,
+        blocks: this.blocks,
+        app,
+        ed: this.ed,
+        keys: input.nodeKeys,
+        nodeId: toHex(input.nodeKeys.signing.publicKey),
+        log: this.log.child({ mod: 'records' }),
+      });
     } catch (e) {
       this.db.close();
       if (e instanceof SalusError) throw e;
@@ -175,9 +188,12 @@ export class SalusNode {
       consensus: () => this.consensusStatus(),
       verify: () => verifyDataDir(this.input.dbFile, { genesis: this.input.genesis, ed: this.ed, chain: this.opts.chain, state: this.opts.state }),
       log: (msg, ctx) => this.log.error(ctx, msg),
+      beforeSubmit: (bytes) => this.records.beforeSubmit(bytes),
+      extraRoutes: (api) => this.records.routes(api),
     });
     const address = await this.api.listen({ host: this.opts.api.host, port: this.opts.api.port });
     this.metrics.height.set(this.chain.lastHeight());
+    this.records.start(this.p2p);
     this.sync?.start();
     this.txGossip?.start();
     this.engine!.start();
@@ -192,6 +208,7 @@ export class SalusNode {
       await this.engine?.stop();
       await this.p2p?.close();
       await this.api?.close();
+      await this.records.stop();
       this.db.close();
       this.log.info({ height: this.chain.lastHeight() }, 'node stopped');
     })();

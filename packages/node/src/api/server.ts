@@ -24,6 +24,10 @@ export interface ApiDeps {
   readonly consensus: () => Record<string, unknown>;
   readonly verify: () => VerifyReport;
   readonly log: (msg: string, ctx: object) => void;
+  /** node-local checks before a transaction is admitted (e.g. the blobs a record write names are stored) */
+  readonly beforeSubmit?: (bytes: Uint8Array) => Promise<void>;
+  /** routes of node services beyond the modules' state views */
+  readonly extraRoutes?: (app: FastifyInstance) => void;
 }
 
 const hashParam = { type: 'object', properties: { hash: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' } }, required: ['hash'] } as const;
@@ -84,6 +88,7 @@ export async function createApi(opts: ApiOptions, d: ApiDeps): Promise<FastifyIn
       }
       let hash: string;
       try {
+        await d.beforeSubmit?.(bytes);
         hash = d.chain.submit(bytes);
       } catch (e) {
         if (e instanceof SalusError) d.metrics.txsRejected.inc({ code: e.code });
@@ -205,5 +210,6 @@ export async function createApi(opts: ApiOptions, d: ApiDeps): Promise<FastifyIn
 
   const query = () => ({ state: d.app.committedView() });
   for (const m of d.modules) m.routes?.(app, query);
+  d.extraRoutes?.(app);
   return app;
 }

@@ -4,6 +4,7 @@ import { defaultStateStoreOptions, type StateStoreOptions } from '../state/store
 import type { ChainOptions } from '../ledger/chain.js';
 import { defaultP2POptions, type P2POptions } from '../p2p/options.js';
 import { defaultBftOptions, type BftOptions } from '../consensus/options.js';
+import { defaultRecordsOptions, type RecordsOptions } from '../modules/records/service.js';
 
 export interface ApiOptions {
   readonly host: string;
@@ -23,6 +24,8 @@ export interface NodeOptions {
   readonly p2p: P2POptions;
   /** the Tendermint driver, block sync and transaction gossip */
   readonly bft: BftOptions;
+  /** encrypted records: blob replication, disclosures, the custodian */
+  readonly records: RecordsOptions;
   readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
 }
 
@@ -39,6 +42,7 @@ export const defaultNodeOptions: NodeOptions = {
   solo: defaultSoloOptions,
   p2p: defaultP2POptions,
   bft: defaultBftOptions,
+  records: defaultRecordsOptions,
   log: { level: 'info' },
 };
 
@@ -57,6 +61,7 @@ export function mergeOptions(input: NodeOptionsInput = {}): NodeOptions {
       ...(input.bft as Partial<BftOptions> | undefined),
       tendermint: { ...defaultNodeOptions.bft.tendermint, ...input.bft?.tendermint },
     },
+    records: { ...defaultNodeOptions.records, ...(input.records as Partial<RecordsOptions> | undefined) },
     log: { ...defaultNodeOptions.log, ...input.log },
   };
 }

@@ -3,9 +3,12 @@ import type { ChannelDescriptor } from '../p2p/index.js';
 
 /**
  * The node's p2p channels. Votes go first when a link is congested, then proposals, block sync,
- * and transactions last (CometBFT orders its reactors' channels the same way).
+ * and transactions and blobs last (CometBFT orders its reactors' channels the same way).
  */
-export const CH = { vote: 1, proposal: 2, sync: 3, tx: 4 } as const;
+export const CH = { vote: 1, proposal: 2, sync: 3, tx: 4, blob: 5 } as const;
+
+/** Largest blob-replication message: one record ciphertext (1 MiB) plus envelopes and framing. */
+export const BLOB_MESSAGE_BYTES_MAX = 4 * 1024 * 1024 - 1024;
 
 /** Largest transaction-gossip message: a batch is sent before it would grow past this. */
 export const TX_GOSSIP_BYTES_MAX = 1024 * 1024 + LIMITS.txBytesMax + 1024;
@@ -16,5 +19,6 @@ export function nodeChannels(blockBytesMax: number): ChannelDescriptor[] {
     { id: CH.proposal, name: 'proposal', priority: 8, messageBytesMax: blockBytesMax + 4 * 1024 },
     { id: CH.sync, name: 'sync', priority: 3, messageBytesMax: blockBytesMax + 64 * 1024 },
     { id: CH.tx, name: 'tx', priority: 1, messageBytesMax: TX_GOSSIP_BYTES_MAX },
+    { id: CH.blob, name: 'blob', priority: 1, messageBytesMax: BLOB_MESSAGE_BYTES_MAX },
   ];
 }

@@ -6,6 +6,7 @@ import {
   IDENTITY_TX_TYPES,
   parseIdentityPayload,
   type AddMember,
+  type HandoverPatient,
   type OnboardPatient,
   type RegisterPatient,
   type RevokeMember,
@@ -92,6 +93,18 @@ export const identityModule: Module = {
         if (old.role === 'admin') throw new SalusError('FORBIDDEN', 'the admin key is rotated, not revoked');
         ctx.state.set(keyKey(r.key), { ...old, status: 'revoked' });
         ctx.emit('identity.member_revoked', { org: r.org, key: r.key });
+        return;
+      }
+      case 'handover_patient': {
+        const h = p as HandoverPatient;
+        const old = activeKey(ctx.state, ctx.signerHex);
+        if (!old || old.role !== 'patient' || !old.patient) throw new SalusError('NOT_THE_PATIENT', 'only an active patient key hands over control');
+        requireFreshKey(ctx.state, h.newSigningKey);
+        const pat = ctx.state.get(patientKey(old.patient)) as { onboardedBy: string | null };
+        ctx.state.set(keyKey(ctx.signerHex), { ...old, status: 'revoked' });
+        ctx.state.set(keyKey(h.newSigningKey), { ...old, encryptionKey: h.newEncryptionKey, since: ctx.height });
+        ctx.state.set(patientKey(old.patient), { signingKey: h.newSigningKey, encryptionKey: h.newEncryptionKey, onboardedBy: pat.onboardedBy, since: ctx.height });
+        ctx.emit('identity.patient_handed_over', { patient: old.patient, key: h.newSigningKey });
         return;
       }
     }

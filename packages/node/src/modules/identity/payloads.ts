@@ -3,7 +3,7 @@ import { HEX32, ORG_ID } from '../../config/genesis.js';
 import { MEMBER_ROLES } from './state.js';
 
 /** Transaction types of the identity module and their stateless checks. */
-export const IDENTITY_TX_TYPES = ['register_patient', 'onboard_patient', 'add_member', 'rotate_key', 'revoke_member'] as const;
+export const IDENTITY_TX_TYPES = ['register_patient', 'onboard_patient', 'add_member', 'rotate_key', 'revoke_member', 'handover_patient'] as const;
 export type IdentityTxType = (typeof IDENTITY_TX_TYPES)[number];
 
 export interface RegisterPatient {
@@ -24,6 +24,11 @@ export interface AddMember {
 export interface RotateKey {
   org: string;
   key: string;
+  newSigningKey: string;
+  newEncryptionKey: string;
+}
+/** The patient's current key hands control to new keys (a provider-onboarded patient taking over, or a lost device). */
+export interface HandoverPatient {
   newSigningKey: string;
   newEncryptionKey: string;
 }
@@ -59,6 +64,9 @@ export function parseIdentityPayload(type: string, payload: Canonical): unknown 
     case 'revoke_member':
       v.onlyKeys(r, ['org', 'key'], 'payload');
       return { org: org(r), key: hex(r, 'key') } satisfies RevokeMember;
+    case 'handover_patient':
+      v.onlyKeys(r, ['newSigningKey', 'newEncryptionKey'], 'payload');
+      return { newSigningKey: hex(r, 'newSigningKey'), newEncryptionKey: hex(r, 'newEncryptionKey') } satisfies HandoverPatient;
     default:
       throw new SalusError('UNKNOWN_TYPE', `identity has no transaction type "${type}"`, { type });
   }

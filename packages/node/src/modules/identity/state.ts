@@ -1,4 +1,4 @@
-import { SalusError, sha256, toHex, utf8ToBytes } from '@salus/core';
+import { SalusError } from '@salus/core';
 import type { KV } from '../../app/kv.js';
 import type { OrgKind } from '../../config/genesis.js';
 
@@ -45,10 +45,7 @@ export function activeKey(kv: KV, signingHex: string): KeyRecord | undefined {
   return k && k.status === 'active' ? k : undefined;
 }
 
-/** A patient's pseudonymous id: derived from the key, so it says nothing about the person. */
-export function patientPseudonym(signingKey: Uint8Array): string {
-  return `pat-${toHex(sha256(new Uint8Array([...utf8ToBytes('salus/patient\0'), ...signingKey]))).slice(0, 32)}`;
-}
+export { patientPseudonym } from '@salus/core';
 
 /** The signer must be the active admin of `org`, else NOT_A_MEMBER / FORBIDDEN. */
 export function requireOrgRole(kv: KV, signerHex: string, org: string, roles: readonly Role[]): KeyRecord {

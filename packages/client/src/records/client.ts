@@ -1,0 +1,297 @@
+import { SalusError, fromHex, randomBytes, toHex, utf8ToBytes, type Purpose } from '@salus/core';
+import type { Receipt, SalusClient, TxResponse } from '../api.js';
+import type { Wallet } from '../wallet.js';
+import { EMERGENCY_TYPES, blobHash, categoryLabel, codeLabel, newTagKey, recordAad, resourceLabels, sealBlobs, sealKeyring, tag, typeLabel } from './crypto.js';
+
+export type GranteeInput = { org: string } | { key: string; encryptionKey: string };
+export type ScopeInput = 'all' | { types: string[] } | { codes: { type: string; system: string; code: string }[] } | { categories: { type: string; system: string; code: string }[] } | { records: string[] };
+
+export interface GrantInput {
+  readonly id?: string;
+  readonly grantee: GranteeInput;
+  readonly scope: ScopeInput;
+  readonly actions?: ('read' | 'write')[];
+  readonly purposes?: Purpose[];
+  /** when the grant lapses (Date or ms since epoch) */
+  readonly until?: Date | number;
+}
+
+export interface ReadResult<T = Record<string, unknown>> {
+  readonly resource: T;
+  readonly record: string;
+  readonly version: number;
+  readonly latest: number;
+  readonly patient: string;
+  readonly basis: 'patient' | 'author' | 'grant' | 'emergency';
+  readonly emergency: boolean;
+  readonly height: number;
+  /** the transaction that wrote this version (prove it with SalusClient.verifiedTx) */
+  readonly tx: string;
+}
+
+interface ReadResponse {
+  record: string;
+  version: number;
+  latest: number;
+  patient: string;
+  basis: ReadResult['basis'];
+  emergency: boolean;
+  height: number;
+  tx: string;
+  content: { hash: string; bytes: string };
+  envelopes: { to: string; hash: string; bytes: string }[];
+}
+
+export interface DisclosureEntry {
+  readonly height: number;
+  readonly index: number;
+  readonly seq: number;
+  readonly kind: string;
+  readonly tx: string;
+  /** the transaction carrying it, its inclusion proof and commit checked against the validators */
+  readonly proven?: TxResponse;
+  /** for reads: who read what, when, why, and on what basis, as the serving node recorded it */
+  readonly detail?: Record<string, unknown>;
+}
+
+const fromB64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+
+/**
+ * Records for one party: a patient, a practitioner (with its organisation's wallet to open
+ * organisation envelopes), or an application. Content is encrypted and decrypted here; nodes only
+ * ever hold ciphertext, envelopes and hashes (docs/records.md).
+ */
+export class RecordsClient {
+  private chainId: string | undefined;
+  private readonly tagKeys = new Map<string, Uint8Array>();
+
+  constructor(
+    readonly client: SalusClient,
+    readonly wallet: Wallet,
+    private readonly o: { orgWallet?: Wallet; purpose?: Purpose } = {},
+  ) {}
+
+  private async chain(): Promise<string> {
+    this.chainId ??= (await this.client.status()).chainId;
+    return this.chainId;
+  }
+
+  private async authed<T>(method: string, path: string, o: { purpose?: Purpose; raw?: Uint8Array } = {}): Promise<T> {
+    const chainId = await this.chain();
+    const bodyHash = o.raw ? blobHash(o.raw) : '';
+    const authorization = this.wallet.authorization(chainId, { method, path, purpose: o.purpose ?? this.o.purpose ?? 'treatment', bodyHash });
+    return this.client.request<T>(method, path, { headers: { authorization }, ...(o.raw ? { raw: o.raw } : {}) });
+  }
+
+  private send(type: string, payload: Record<string, unknown>, module = 'records'): Promise<Receipt> {
+    return this.client.send(this.wallet, module, type, payload as never);
+  }
+
+  async uploadBlob(bytes: Uint8Array, patient: string): Promise<string> {
+    const hash = blobHash(bytes);
+    await this.authed('PUT', `/v1/blobs/${hash}?patient=${patient}`, { raw: bytes });
+    return hash;
+  }
+
+  // ── the patient ──
+
+  get patientId(): string {
+    return this.wallet.patientId;
+  }
+
+  /** Registers this wallet as a patient and creates its keyring (the tag key that names record types and codes in grants). */
+  async registerPatient(): Promise<string> {
+    await this.send('register_patient', { encryptionKey: toHex(this.wallet.encryptionPublicKey) }, 'identity');
+    await this.setKeyring(newTagKey(), []);
+    return this.patientId;
+  }
+
+  /** Seals the tag key to the patient and the given encryption keys (writers) and puts it on the ledger. */
+  async setKeyring(tagKey: Uint8Array, others: readonly string[]): Promise<void> {
+    const patient = this.patientId;
+    const recipients = [...new Set([toHex(this.wallet.encryptionPublicKey), ...others])];
+    const bytes = await sealKeyring(tagKey, recipients.map((r) => fromHex(r, 32)), patient);
+    const blob = await this.uploadBlob(bytes, patient);
+    await this.send('set_keyring', { patient, blob, recipients });
+    this.tagKeys.set(patient, tagKey);
+  }
+
+  async tagKey(patient: string): Promise<Uint8Array> {
+    const have = this.tagKeys.get(patient);
+    if (have) return have;
+    const r = await this.authed<{ blob: string }>('GET', `/v1/records/patients/${patient}/keyring`);
+    const bytes = fromB64(r.blob);
+    let key: Uint8Array | undefined;
+    for (const w of [this.wallet, this.o.orgWallet]) {
+      if (!w) continue;
+      try {
+        key = await w.openKeyring(bytes, patient);
+        break;
+      } catch (e) {
+        if (!(e instanceof SalusError)) throw e;
+      }
+    }
+    if (!key) throw new SalusError('DECRYPTION_FAILED', `none of this party's keys opens the keyring of ${patient}`);
+    this.tagKeys.set(patient, key);
+    return key;
+  }
+
+  private async scopePayload(scope: ScopeInput): Promise<Record<string, unknown>> {
+    if (scope === 'all') return { all: true };
+    if ('records' in scope) return { records: scope.records };
+    const k = await this.tagKey(this.patientId);
+    if ('types' in scope) return { tags: scope.types.map((t) => tag(k, typeLabel(t))) };
+    if ('codes' in scope) return { tags: scope.codes.map((c) => tag(k, codeLabel(c.type, c.system, c.code))) };
+    return { tags: scope.categories.map((c) => tag(k, categoryLabel(c.type, c.system, c.code))) };
+  }
+
+  /**
+   * Grants access. Takes effect at the next block on every node. With `read`, the patient's wallet
+   * then wraps the data key of every existing version the grant covers for the grantee (later
+   * versions are wrapped by their writers); with `write`, the keyring is shared with the grantee.
+   */
+  async grant(g: GrantInput): Promise<{ id: string; receipt: Receipt; rewrapped: number }> {
+    const id = g.id ?? `g-${toHex(randomBytes(8))}`;
+    const actions = g.actions ?? ['read'];
+    const until = g.until === undefined ? null : typeof g.until === 'number' ? g.until : g.until.getTime();
+    const payload = { patient: this.patientId, id, grantee: g.grantee, scope: await this.scopePayload(g.scope), actions, purposes: g.purposes ?? ['treatment'], until };
+    const receipt = await this.send('grant', payload);
+    const granteeKey = await this.granteeEncryptionKey(g.grantee);
+    if (actions.includes('write')) {
+      const ring = (await this.client.request<{ keyring: { recipients: string[] } | null }>('GET', `/v1/records/patients/${this.patientId}`)).keyring;
+      await this.setKeyring(await this.tagKey(this.patientId), [...(ring?.recipients ?? []), granteeKey]);
+    }
+    const rewrapped = actions.includes('read') ? await this.syncEnvelopes(this.patientId) : 0;
+    return { id, receipt, rewrapped };
+  }
+
+  private async granteeEncryptionKey(g: GranteeInput): Promise<string> {
+    if ('key' in g) return g.encryptionKey;
+    return (await this.client.request<{ encryptionKey: string }>('GET', `/v1/identity/orgs/${g.org}`)).encryptionKey;
+  }
+
+  /** Narrows (re-issues) a grant under the same id: the new terms replace the old at the next block. */
+  narrow(id: string, g: Omit<GrantInput, 'id'>): Promise<{ id: string; receipt: Receipt; rewrapped: number }> {
+    return this.grant({ ...g, id });
+  }
+
+  revoke(id: string): Promise<Receipt> {
+    return this.send('revoke', { patient: this.patientId, id });
+  }
+
+  /** Crypto-shredding: every node deletes this patient's ciphertexts and envelopes. */
+  erase(): Promise<Receipt> {
+    return this.send('erase', { patient: this.patientId });
+  }
+
+  /**
+   * Adds envelopes for every party now entitled to a version of `patient` that lacks one: the
+   * patient's wallet does this after a grant; an authoring organisation after a hand-over. Uses
+   * this party's own envelope (the read is disclosed like any other).
+   */
+  async syncEnvelopes(patient: string): Promise<number> {
+    const { versions } = await this.list(patient);
+    let added = 0;
+    for (const v of versions) {
+      const meta = await this.client.request<{ tags: string[]; envelopes: { to: string }[]; emergency: boolean }>('GET', `/v1/records/${v.record}`).then(
+        (r) => (r as unknown as { versions: { version: number; tags: string[]; envelopes: { to: string }[]; emergency: boolean }[] }).versions[v.version - 1]!,
+      );
+      const q = `record=${v.record}&tags=${meta.tags.join(',')}&emergency=${meta.emergency}`;
+      const { recipients } = await this.authed<{ recipients: string[] }>('GET', `/v1/records/patients/${patient}/recipients?${q}`);
+      const have = new Set(meta.envelopes.map((e) => e.to));
+      const want = recipients.filter((r) => !have.has(r));
+      if (want.length === 0) continue;
+      const r = await this.authed<ReadResponse>('GET', `/v1/records/${v.record}/versions/${v.version}`, { purpose: 'patient-request' });
+      const aad = recordAad(v.record, v.version, patient);
+      const envelopes = [];
+      for (const to of want) {
+        const env = await this.withMyEnvelope(r, (w, bytes) => w.rewrap(bytes, fromHex(to, 32), aad));
+        envelopes.push({ to, blob: await this.uploadBlob(env, patient) });
+      }
+      await this.send('add_envelopes', { record: v.record, version: v.version, envelopes });
+      added += envelopes.length;
+    }
+    return added;
+  }
+
+  /** The accounting of disclosures, each entry's transaction proven against the validators' commit. */
+  async disclosures(o: { verify?: boolean; fromHeight?: number } = {}): Promise<DisclosureEntry[]> {
+    const { entries } = await this.authed<{ entries: DisclosureEntry[] }>('GET', `/v1/records/patients/${this.patientId}/disclosures?fromHeight=${o.fromHeight ?? 0}`, { purpose: 'patient-request' });
+    if (o.verify === false) return entries;
+    const byTx = new Map<string, TxResponse>();
+    const out: DisclosureEntry[] = [];
+    for (const e of entries) {
+      let proven = byTx.get(e.tx);
+      if (!proven) {
+        proven = await this.client.verifiedTx(e.tx);
+        byTx.set(e.tx, proven);
+      }
+      const payload = (proven.decoded as { payload: Record<string, unknown> }).payload;
+      let detail: Record<string, unknown> | undefined;
+      if (e.kind.startsWith('read:')) {
+        detail = (payload.entries as Record<string, unknown>[])[e.seq];
+        if (!detail || detail.patient !== this.patientId) throw new SalusError('BAD_PROOF', `the proven transaction ${e.tx} does not hold this disclosure`);
+      } else if (payload.patient !== undefined && payload.patient !== this.patientId) {
+        throw new SalusError('BAD_PROOF', `the proven transaction ${e.tx} is about another patient`);
+      }
+      out.push({ ...e, proven, ...(detail ? { detail } : {}) });
+    }
+    return out;
+  }
+
+  // ── writers and readers ──
+
+  /**
+   * Writes a FHIR resource for a patient as a new record (or a new version of `record`): encrypts it
+   * under a fresh data key wrapped to the patient, this party's organisation and every live grantee,
+   * uploads the blobs, and commits the write.
+   */
+  async write(patient: string, resource: Record<string, unknown>, o: { record?: string; emergency?: boolean } = {}): Promise<{ record: string; version: number; receipt: Receipt }> {
+    const tagKey = await this.tagKey(patient);
+    const tags = resourceLabels(resource).map((l) => tag(tagKey, l));
+    const emergency = o.emergency ?? (EMERGENCY_TYPES as readonly string[]).includes(resource.resourceType as string);
+    let record = o.record;
+    let version = 1;
+    if (record) version = (await this.client.request<{ latest: number }>('GET', `/v1/records/${record}`)).latest + 1;
+    else record = `rec-${toHex(randomBytes(16))}`;
+    const q = `${o.record ? `record=${record}&` : ''}tags=${tags.join(',')}&emergency=${emergency}`;
+    const { recipients } = await this.authed<{ recipients: string[] }>('GET', `/v1/records/patients/${patient}/recipients?${q}`);
+    const plaintext = utf8ToBytes(JSON.stringify(resource));
+    const sealed = await sealBlobs(plaintext, recipients.map((r) => fromHex(r, 32)), recordAad(record, version, patient));
+    const content = await this.uploadBlob(sealed.content, patient);
+    const envelopes = [];
+    for (const e of sealed.envelopes) envelopes.push({ to: e.to, blob: await this.uploadBlob(e.bytes, patient) });
+    const receipt = await this.send('write', { patient, record, version, content, size: sealed.content.length, tags, envelopes, emergency });
+    return { record, version, receipt };
+  }
+
+  private async withMyEnvelope<T>(r: ReadResponse, f: (w: Wallet, envelope: Uint8Array) => Promise<T>): Promise<T> {
+    for (const w of [this.wallet, this.o.orgWallet]) {
+      if (!w) continue;
+      const env = r.envelopes.find((e) => e.to === toHex(w.encryptionPublicKey));
+      if (env) return f(w, fromB64(env.bytes));
+    }
+    throw new SalusError('DECRYPTION_FAILED', `no envelope of ${r.record} v${r.version} is for a key this party holds`);
+  }
+
+  /** Reads and decrypts a record version (the latest if none is given). The node records the disclosure first. */
+  async read<T = Record<string, unknown>>(record: string, o: { version?: number; purpose?: Purpose } = {}): Promise<ReadResult<T>> {
+    const version = o.version ?? (await this.client.request<{ latest: number }>('GET', `/v1/records/${record}`)).latest;
+    const r = await this.authed<ReadResponse>('GET', `/v1/records/${record}/versions/${version}`, o.purpose ? { purpose: o.purpose } : {});
+    const content = fromB64(r.content.bytes);
+    if (blobHash(content) !== r.content.hash) throw new SalusError('HASH_MISMATCH', 'the node sent a ciphertext that does not match the hash on the ledger');
+    const plaintext = await this.withMyEnvelope(r, (w, env) => w.openRecord(content, env, recordAad(record, version, r.patient)));
+    const resource = JSON.parse(new TextDecoder().decode(plaintext)) as T;
+    return { resource, record, version, latest: r.latest, patient: r.patient, basis: r.basis, emergency: r.emergency, height: r.height, tx: r.tx };
+  }
+
+  list(patient: string, purpose?: Purpose): Promise<{ versions: { record: string; version: number; latest: boolean; height: number; emergency: boolean; basis: string }[] }> {
+    return this.authed('GET', `/v1/records/patients/${patient}/records`, purpose ? { purpose } : {});
+  }
+
+  /** Break-glass: a key with the emergency role opens time-limited access to the patient's emergency data set. */
+  breakGlass(patient: string, reason: string, durationMs = 4 * 3600_000): Promise<Receipt> {
+    return this.send('break_glass', { patient, reason, durationMs });
+  }
+}
+

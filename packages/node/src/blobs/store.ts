@@ -1,0 +1,107 @@
+import Database from 'better-sqlite3';
+import { SalusError, sha256, toHex } from '@salus/core';
+import { buf, u8 } from '../storage/db.js';
+
+/**
+ * The off-chain store of ciphertexts and key envelopes: content-addressed by SHA-256, so a node
+ * checks every blob's hash before storing or serving it. The interface is asynchronous so that the
+ * PostgreSQL backend (a later step) fits behind it unchanged; the embedded default is SQLite.
+ */
+export interface BlobStore {
+  has(hash: string): Promise<boolean>;
+  get(hash: string): Promise<Uint8Array | undefined>;
+  /** Stores bytes under their hash (HASH_MISMATCH if they do not hash to it); idempotent. */
+  put(hash: string, bytes: Uint8Array, patient: string | null): Promise<void>;
+  /** Marks blobs as referenced by a committed transaction (no longer collectable), for a patient. */
+  pin(hashes: readonly string[], patient: string): Promise<void>;
+  /** Crypto-shredding: deletes every blob of a patient, overwriting the freed pages. */
+  deletePatient(patient: string): Promise<number>;
+  /** Deletes uploads no committed transaction referenced within `maxAgeMs`. */
+  collect(maxAgeMs: number, now: number): Promise<number>;
+  stats(): Promise<{ blobs: number; bytes: number }>;
+  close(): Promise<void>;
+}
+
+export function checkBlobHash(hash: string, bytes: Uint8Array): void {
+  if (toHex(sha256(bytes)) !== hash) throw new SalusError('HASH_MISMATCH', `the bytes do not hash to ${hash.slice(0, 16)}…`, { hash });
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS blobs (hash TEXT PRIMARY KEY, bytes BLOB NOT NULL, patient TEXT, pinned INTEGER NOT NULL DEFAULT 0, stored_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS blobs_patient ON blobs (patient);
+CREATE INDEX IF NOT EXISTS blobs_unpinned ON blobs (pinned, stored_at);
+`;
+
+/**
+ * SQLite blob store in its own file. `secure_delete` makes SQLite overwrite deleted content with
+ * zeros, and a TRUNCATE checkpoint after an erasure empties the WAL, so an erased ciphertext does
+ * not linger in free pages or old WAL frames.
+ */
+export class SqliteBlobStore implements BlobStore {
+  private readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(file: string) {
+    try {
+      this.db = new Database(file);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('secure_delete = ON');
+      this.db.exec(SCHEMA);
+    } catch (e) {
+      throw new SalusError('CORRUPT_DATA', `cannot open the blob store ${file}: ${(e as Error).message}`);
+    }
+    this.stmts = {
+      has: this.db.prepare<[string], { n: number }>('SELECT 1 AS n FROM blobs WHERE hash = ?'),
+      get: this.db.prepare<[string], { bytes: Buffer }>('SELECT bytes FROM blobs WHERE hash = ?'),
+      put: this.db.prepare('INSERT INTO blobs (hash, bytes, patient, pinned, stored_at) VALUES (?, ?, ?, 0, ?) ON CONFLICT(hash) DO UPDATE SET patient = COALESCE(blobs.patient, excluded.patient)'),
+      pin: this.db.prepare('UPDATE blobs SET pinned = 1, patient = ? WHERE hash = ?'),
+      delPatient: this.db.prepare('DELETE FROM blobs WHERE patient = ?'),
+      collect: this.db.prepare('DELETE FROM blobs WHERE pinned = 0 AND stored_at < ?'),
+      stats: this.db.prepare<[], { n: number; b: number | null }>('SELECT COUNT(*) AS n, SUM(LENGTH(bytes)) AS b FROM blobs'),
+    };
+  }
+
+  async has(hash: string): Promise<boolean> {
+    return this.stmts.has.get(hash) !== undefined;
+  }
+
+  async get(hash: string): Promise<Uint8Array | undefined> {
+    const row = this.stmts.get.get(hash);
+    if (!row) return undefined;
+    const bytes = u8(row.bytes);
+    // A changed byte on disk is found here, not served.
+    if (toHex(sha256(bytes)) !== hash) throw new SalusError('CORRUPT_DATA', `stored blob ${hash.slice(0, 16)}… no longer matches its hash`, { hash });
+    return bytes;
+  }
+
+  async put(hash: string, bytes: Uint8Array, patient: string | null): Promise<void> {
+    checkBlobHash(hash, bytes);
+    this.stmts.put.run(hash, buf(bytes), patient, Date.now());
+  }
+
+  async pin(hashes: readonly string[], patient: string): Promise<void> {
+    this.db.transaction(() => {
+      for (const h of hashes) this.stmts.pin.run(patient, h);
+    })();
+  }
+
+  async deletePatient(patient: string): Promise<number> {
+    const n = this.stmts.delPatient.run(patient).changes;
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return n;
+  }
+
+  async collect(maxAgeMs: number, now: number): Promise<number> {
+    return this.stmts.collect.run(now - maxAgeMs).changes;
+  }
+
+  async stats(): Promise<{ blobs: number; bytes: number }> {
+    const r = this.stmts.stats.get()!;
+    return { blobs: r.n, bytes: r.b ?? 0 };
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

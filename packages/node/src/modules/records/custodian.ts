@@ -1,0 +1,83 @@
+import type { Logger } from 'pino';
+import { encodeTx, fromHex, signTx, toHex, type Ed25519, type IdentityKeys } from '@salus/core';
+import { blobHash, recordAad, rewrap } from '@salus/client';
+import type { Chain } from '../../ledger/chain.js';
+import type { Application } from '../../app/application.js';
+import type { BlobStore } from '../../blobs/store.js';
+import { activeKey } from '../identity/state.js';
+import type { IndexedBlockTx, RecordsIndex } from './index-db.js';
+import { getRecord, getVersion } from './state.js';
+
+/**
+ * The organisation's key custodian: the simple first design of emergency key release
+ * (docs/records.md). A node configured with its organisation's key watches for committed
+ * break-glass transactions; for every emergency-set version its organisation wrote for that
+ * patient, it unwraps the data key with the organisation's envelope and wraps it for the
+ * emergency practitioner's key, then submits `add_envelopes` signed by the organisation. The
+ * handler admits the envelope only while the break-glass access is live. Threshold release by the
+ * validators (no single organisation needed) is the later design.
+ */
+export class Custodian {
+  private readonly orgKeyHex: string;
+  private readonly orgEncHex: string;
+  private readonly queue: Promise<void>[] = [];
+
+  constructor(
+    private readonly deps: { keys: IdentityKeys; chain: Chain; app: Application; store: BlobStore; index: RecordsIndex; ed: Ed25519; log: Logger; fetch: (hashes: string[]) => Promise<void> },
+  ) {
+    this.orgKeyHex = toHex(deps.keys.signing.publicKey);
+    this.orgEncHex = toHex(deps.keys.encryption.publicKey);
+  }
+
+  /** The organisation this custodian acts for, per committed state. */
+  private org(): string | null {
+    return activeKey(this.deps.app.committedView(), this.orgKeyHex)?.org ?? null;
+  }
+
+  onBlock(txs: readonly IndexedBlockTx[]): void {
+    for (const t of txs) {
+      if (t.type !== 'break_glass' || !t.ok) continue;
+      const patient = (t.payload as { patient: string }).patient;
+      this.queue.push(this.release(patient, t.signer).catch((e: unknown) => this.deps.log.warn({ reason: (e as Error).message }, 'custodian: emergency release failed')));
+    }
+  }
+
+  async idle(): Promise<void> {
+    while (this.queue.length > 0) await this.queue.shift();
+  }
+
+  private async release(patient: string, emergencyKey: string): Promise<void> {
+    const org = this.org();
+    if (!org) return;
+    const kv = this.deps.app.committedView();
+    const target = activeKey(kv, emergencyKey);
+    if (!target) return;
+    let released = 0;
+    for (const { record, version } of this.deps.index.versionsOf(patient)) {
+      const rec = getRecord(kv, record);
+      const ver = getVersion(kv, record, version);
+      if (!ver.emergency || (ver.org !== org && rec.org !== org)) continue;
+      if (ver.envelopes.some((e) => e.to === target.encryptionKey)) continue;
+      const mine = ver.envelopes.find((e) => e.to === this.orgEncHex);
+      if (!mine) continue;
+      await this.deps.fetch([mine.blob]);
+      const bytes = await this.deps.store.get(mine.blob);
+      if (!bytes) continue;
+      const env = await rewrap(bytes, this.deps.keys.encryption.secretKey, fromHex(target.encryptionKey, 32), recordAad(record, version, patient));
+      const hash = blobHash(env);
+      await this.deps.store.put(hash, env, patient);
+      const nonce = this.deps.app.pendingNonce(this.orgKeyHex);
+      const tx = signTx(this.deps.ed, this.deps.keys.signing.secretKey, {
+        chainId: this.deps.chain.chainId,
+        signer: this.deps.keys.signing.publicKey,
+        nonce,
+        module: 'records',
+        type: 'add_envelopes',
+        payload: { record, version, envelopes: [{ to: target.encryptionKey, blob: hash }] },
+      });
+      this.deps.chain.submit(encodeTx(tx));
+      released++;
+    }
+    this.deps.log.warn({ patient, emergencyKey: emergencyKey.slice(0, 16), org, versions: released }, 'custodian: emergency access released');
+  }
+}

@@ -1,0 +1,106 @@
+import type { Logger } from 'pino';
+import { SalusError, decode, encodeTx, fromHex, signTx, type Canonical, type Ed25519, type IdentityKeys } from '@salus/core';
+import type { Chain } from '../../ledger/chain.js';
+import type { BlockStore } from '../../ledger/blockstore.js';
+import type { Application } from '../../app/application.js';
+import type { IndexedBlockTx, RecordsIndex } from './index-db.js';
+import { RECORDS_LIMITS, type DisclosureEntry } from './payloads.js';
+
+export interface DisclosureOptions {
+  /** how often queued disclosures are signed into a transaction */
+  readonly flushMs: number;
+  /** the ledger counts as unavailable when no block committed for this long */
+  readonly ledgerStaleMs: number;
+  /** reads are refused while this many disclosures wait for a transaction */
+  readonly queueMax: number;
+  /** a submitted batch neither committed nor in the mempool after this long goes back to the queue */
+  readonly resubmitMs: number;
+}
+
+/**
+ * The rule "no read is served without its record reaching the ledger": a read first appends its
+ * disclosure (with the reader's signed request) to this node's durable queue, and is refused with
+ * LEDGER_UNAVAILABLE when the ledger has not committed recently or the queue is full. The queue is
+ * signed by this node into `records/disclose` transactions every `flushMs`; a batch leaves the queue
+ * only when its transaction commits, and goes back into it if it fails or is lost (also across a
+ * restart), so every served read ends up on the ledger.
+ */
+export class DisclosureRecorder {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly opts: DisclosureOptions,
+    private readonly deps: {
+      index: RecordsIndex;
+      chain: Chain;
+      blocks: BlockStore;
+      app: Application;
+      ed: Ed25519;
+      keys: IdentityKeys;
+      nodeId: string;
+      log: Logger;
+      lastCommitAt: () => number;
+    },
+  ) {}
+
+  start(): void {
+    // After a restart: batches that committed leave the queue, the others are queued again.
+    for (const { tx } of this.deps.index.submittedTxs()) this.settle(tx);
+    this.timer = setInterval(() => this.flush(), this.opts.flushMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Throws LEDGER_UNAVAILABLE rather than let a read go unlogged. */
+  admit(): void {
+    const idle = Date.now() - this.deps.lastCommitAt();
+    if (idle > this.opts.ledgerStaleMs) {
+      throw new SalusError('LEDGER_UNAVAILABLE', `no block committed for ${Math.round(idle / 1000)} s; the read is refused rather than served unlogged`);
+    }
+    if (this.deps.index.unsubmittedCount >= this.opts.queueMax) throw new SalusError('LEDGER_UNAVAILABLE', 'the disclosure queue is full; retry shortly');
+  }
+
+  record(entry: DisclosureEntry): void {
+    this.admit();
+    this.deps.index.addPending(entry);
+  }
+
+  /** Called with each committed block's records transactions. */
+  onBlock(txs: readonly IndexedBlockTx[]): void {
+    for (const t of txs) if (t.type === 'disclose' && t.signer === this.deps.nodeId) this.settle(t.hash);
+  }
+
+  private settle(tx: string): void {
+    const loc = this.deps.blocks.findTx(fromHex(tx));
+    if (!loc) {
+      if (!this.deps.chain.mempool.has(tx)) this.deps.index.requeueBatch(tx);
+      return;
+    }
+    const stored = this.deps.blocks.getTx(loc.height, loc.index)!;
+    if ((decode(stored.result) as { code: string }).code === 'OK') this.deps.index.dropBatch(tx);
+    else this.deps.index.requeueBatch(tx);
+  }
+
+  flush(): void {
+    const now = Date.now();
+    for (const s of this.deps.index.submittedTxs()) if (now - s.at > this.opts.resubmitMs) this.settle(s.tx);
+    for (;;) {
+      const rows = this.deps.index.unsubmitted(RECORDS_LIMITS.disclosuresPerTxMax);
+      if (rows.length === 0) return;
+      const { keys, app, chain } = this.deps;
+      try {
+        const nonce = app.pendingNonce(this.deps.nodeId);
+        const payload = { entries: rows.map((r) => r.entry) } as unknown as Canonical;
+        const tx = signTx(this.deps.ed, keys.signing.secretKey, { chainId: chain.chainId, signer: keys.signing.publicKey, nonce, module: 'records', type: 'disclose', payload });
+        const hash = chain.submit(encodeTx(tx));
+        this.deps.index.markSubmitted(rows.map((r) => r.id), hash, now);
+      } catch (e) {
+        this.deps.log.warn({ reason: (e as Error).message, queued: rows.length }, 'disclosures: batch not admitted; retrying');
+        return;
+      }
+      if (rows.length < RECORDS_LIMITS.disclosuresPerTxMax) return;
+    }
+  }
+}

@@ -1,0 +1,229 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { SalusError, parseAuthorization, sha256, toHex, verifyRequest, type Ed25519, type Purpose, type SignedRequest } from '@salus/core';
+import type { Application } from '../../app/application.js';
+import type { KV } from '../../app/kv.js';
+import type { BlobStore } from '../../blobs/store.js';
+import { getOrg } from '../identity/state.js';
+import type { RecordsIndex } from './index-db.js';
+import type { DisclosureRecorder } from './disclosures.js';
+import { PATIENT_ID, RECORD_ID, RECORDS_LIMITS } from './payloads.js';
+import {
+  type Party,
+  actingOrg,
+  allowedRecipients,
+  getPatient,
+  getRecord,
+  getVersion,
+  isThePatient,
+  party,
+  patientRecords,
+  readBasis,
+  requireNotErased,
+} from './state.js';
+
+export interface RecordsHttpDeps {
+  readonly chainId: string;
+  readonly ed: Ed25519;
+  readonly app: Application;
+  readonly blobs: BlobStore;
+  readonly index: RecordsIndex;
+  readonly disclosures: DisclosureRecorder;
+  /** fetch blobs this node lacks from its peers */
+  readonly fetch: (hashes: string[]) => Promise<void>;
+  readonly requestSkewMs: number;
+}
+
+/** Nonces of signed requests seen within the allowed skew: a replayed request is refused. */
+class SeenNonces {
+  private readonly seen = new Map<string, number>();
+  constructor(private readonly skewMs: number) {}
+  check(key: string, nonce: string, at: number): void {
+    const now = Date.now();
+    if (Math.abs(now - at) > this.skewMs) throw new SalusError('REQUEST_EXPIRED', `the request was signed ${Math.round((now - at) / 1000)} s from this node's clock; the limit is ${this.skewMs / 1000} s`);
+    const id = `${key}:${nonce}`;
+    if (this.seen.has(id)) throw new SalusError('REQUEST_EXPIRED', 'this signed request was already used');
+    this.seen.set(id, at);
+    if (this.seen.size > 200_000) for (const [k, t] of this.seen) if (now - t > this.skewMs || this.seen.size > 150_000) this.seen.delete(k);
+  }
+}
+
+const b64 = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');
+
+/** The X25519 keys a party can decrypt with: its own, its organisation's, and an application key's from its grants. */
+function partyEncryptionKeys(kv: KV, p: Party, patient: string): Set<string> {
+  const out = new Set<string>();
+  if (p.rec) out.add(p.rec.encryptionKey);
+  const org = actingOrg(p);
+  if (org) {
+    const o = getOrg(kv, org);
+    if (o) out.add(o.encryptionKey);
+  }
+  for (const g of patientRecords(kv, patient).grants) if ('key' in g.grantee && g.grantee.key === p.key) out.add(g.grantee.encryptionKey);
+  return out;
+}
+
+/**
+ * The records API: upload of ciphertext and envelope blobs, the consent-checked read of a record
+ * version (its disclosure queued before it is served), listings, the keyring, and the patient's
+ * accounting of disclosures. Every route here takes a signed request (core/request-auth.ts).
+ */
+export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
+  const seen = new SeenNonces(d.requestSkewMs);
+  const auth = (req: FastifyRequest, bodyHash = ''): SignedRequest => {
+    const r = parseAuthorization(req.headers.authorization);
+    verifyRequest(d.ed, d.chainId, r, { method: req.method, path: req.url, bodyHash });
+    seen.check(r.key, r.nonce, r.at);
+    return r;
+  };
+  const view = () => d.app.committedView();
+  const patientParam = (p: string) => {
+    if (!PATIENT_ID.test(p)) throw new SalusError('INVALID_FIELD', 'patient must be pat-<32 hex>', { field: 'patient' });
+    return p;
+  };
+  const recordParam = (r: string) => {
+    if (!RECORD_ID.test(r)) throw new SalusError('INVALID_FIELD', 'record must be rec-<32 hex>', { field: 'record' });
+    return r;
+  };
+
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: RECORDS_LIMITS.contentBytesMax + 64 * 1024 }, (_req, body, done) => done(null, body));
+
+  app.put<{ Params: { hash: string }; Querystring: { patient?: string } }>(
+    '/v1/blobs/:hash',
+    {
+      bodyLimit: RECORDS_LIMITS.contentBytesMax + 64 * 1024,
+      schema: { tags: ['records'], summary: 'Upload a ciphertext or envelope blob (application/octet-stream) under its SHA-256, for a patient', params: { type: 'object', properties: { hash: { type: 'string', pattern: '^[0-9a-f]{64}$' } } } },
+    },
+    async (req, reply) => {
+      if (!Buffer.isBuffer(req.body)) throw new SalusError('UNSUPPORTED_MEDIA_TYPE', 'send the blob as application/octet-stream');
+      const bytes = new Uint8Array(req.body);
+      const hash = toHex(sha256(bytes));
+      if (hash !== req.params.hash) throw new SalusError('HASH_MISMATCH', `the body hashes to ${hash.slice(0, 16)}…, not to the address it was sent to`);
+      const who = auth(req, hash);
+      const patient = patientParam(req.query.patient ?? '');
+      const kv = view();
+      getPatient(kv, patient);
+      requireNotErased(patientRecords(kv, patient), patient);
+      const p = party(kv, who.key);
+      if (!p.rec) throw new SalusError('UNREGISTERED_SIGNER', 'only registered keys upload blobs');
+      await d.blobs.put(hash, bytes, patient);
+      return reply.status(201).send({ hash, size: bytes.length });
+    },
+  );
+
+  app.get<{ Params: { id: string; version: string } }>(
+    '/v1/records/:id/versions/:version',
+    { schema: { tags: ['records'], summary: 'Read a record version: consent checked, disclosure queued, then ciphertext and your envelope' } },
+    async (req) => {
+      const who = auth(req);
+      const id = recordParam(req.params.id);
+      const version = Number(req.params.version);
+      if (!Number.isSafeInteger(version) || version < 1) throw new SalusError('INVALID_FIELD', 'version must be a positive integer');
+      const kv = view();
+      const rec = getRecord(kv, id);
+      const ver = getVersion(kv, id, version);
+      const p = party(kv, who.key);
+      const basis = readBasis(kv, p, id, rec, ver, who.purpose as Purpose, Date.now());
+      const keys = partyEncryptionKeys(kv, p, rec.patient);
+      const envs = ver.envelopes.filter((e) => keys.has(e.to));
+      if (envs.length === 0) throw new SalusError('NOT_FOUND', `version ${version} of ${id} has no envelope for this party's keys yet`, { record: id, version });
+      d.disclosures.admit();
+      const hashes = [ver.content, ...envs.map((e) => e.blob)];
+      let got = await Promise.all(hashes.map((h) => d.blobs.get(h)));
+      if (got.some((b) => !b)) {
+        await d.fetch(hashes.filter((_, i) => !got[i]));
+        got = await Promise.all(hashes.map((h) => d.blobs.get(h)));
+      }
+      if (got.some((b) => !b)) throw new SalusError('BLOB_MISSING', `the ciphertext of ${id} v${version} is on no reachable node`, { record: id, version });
+      d.disclosures.record({ patient: rec.patient, record: id, version, reader: who.key, purpose: who.purpose as Purpose, at: who.at, nonce: who.nonce, sig: who.sig, basis });
+      return {
+        record: id,
+        version,
+        patient: rec.patient,
+        latest: rec.latest,
+        basis,
+        author: ver.author,
+        org: ver.org,
+        emergency: ver.emergency,
+        height: ver.height,
+        time: new Date(ver.time).toISOString(),
+        tx: ver.tx,
+        content: { hash: ver.content, bytes: b64(got[0]!) },
+        envelopes: envs.map((e, i) => ({ to: e.to, hash: e.blob, bytes: b64(got[i + 1]!) })),
+      };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/v1/records/patients/:id/keyring', { schema: { tags: ['records'], summary: "The patient's sealed keyring (tag key), for its recipients" } }, async (req) => {
+    const who = auth(req);
+    const patient = patientParam(req.params.id);
+    const kv = view();
+    const pr = patientRecords(kv, patient);
+    requireNotErased(pr, patient);
+    if (!pr.keyring) throw new SalusError('NOT_FOUND', `patient ${patient} has no keyring yet`);
+    const keys = partyEncryptionKeys(kv, party(kv, who.key), patient);
+    if (!pr.keyring.recipients.some((r) => keys.has(r))) throw new SalusError('CONSENT_REQUIRED', "the patient's keyring is not shared with this party");
+    await d.fetch([pr.keyring.blob]);
+    const bytes = await d.blobs.get(pr.keyring.blob);
+    if (!bytes) throw new SalusError('BLOB_MISSING', 'the keyring blob is on no reachable node');
+    return { patient, blob: b64(bytes), height: pr.keyring.height, recipients: pr.keyring.recipients };
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { record?: string; tags?: string; emergency?: string } }>(
+    '/v1/records/patients/:id/recipients',
+    { schema: { tags: ['records'], summary: 'The encryption keys a new version must or may be wrapped to (patient, author, live grantees)' } },
+    async (req) => {
+      const who = auth(req);
+      const patient = patientParam(req.params.id);
+      const kv = view();
+      requireNotErased(patientRecords(kv, patient), patient);
+      const p = party(kv, who.key);
+      const record = req.query.record ? recordParam(req.query.record) : 'rec-00000000000000000000000000000000';
+      const existing = req.query.record ? (kv.get(`records/rec/${record}`) as { org: string | null } | undefined) : undefined;
+      const tags = req.query.tags ? req.query.tags.split(',').filter((t) => /^[0-9a-f]{64}$/.test(t)) : [];
+      const set = allowedRecipients(kv, { patient, record, tags, emergency: req.query.emergency === 'true', org: existing?.org ?? actingOrg(p), writer: p.rec, now: Date.now() });
+      const org = actingOrg(p);
+      if (org) set.add(getOrg(kv, org)!.encryptionKey);
+      return { patient, required: getPatient(kv, patient).encryptionKey, recipients: [...set] };
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { purpose?: string } }>(
+    '/v1/records/patients/:id/records',
+    { schema: { tags: ['records'], summary: "The record versions of a patient this party may read (ids and heights only; nothing is disclosed)" } },
+    async (req) => {
+      const who = auth(req);
+      const patient = patientParam(req.params.id);
+      const kv = view();
+      requireNotErased(patientRecords(kv, patient), patient);
+      const p = party(kv, who.key);
+      const now = Date.now();
+      const out = [];
+      for (const v of d.index.versionsOf(patient)) {
+        const rec = getRecord(kv, v.record);
+        const ver = getVersion(kv, v.record, v.version);
+        try {
+          const basis = readBasis(kv, p, v.record, rec, ver, who.purpose as Purpose, now);
+          out.push({ record: v.record, version: v.version, latest: rec.latest === v.version, height: v.height, emergency: ver.emergency, basis, org: ver.org });
+        } catch (e) {
+          if (!(e instanceof SalusError) || e.code !== 'CONSENT_REQUIRED') throw e;
+        }
+      }
+      return { patient, versions: out };
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { fromHeight?: string; limit?: string } }>(
+    '/v1/records/patients/:id/disclosures',
+    { schema: { tags: ['records'], summary: "The patient's accounting of disclosures: every records transaction that touched them, with its ledger coordinates" } },
+    async (req) => {
+      const who = auth(req);
+      const patient = patientParam(req.params.id);
+      const kv = view();
+      if (!isThePatient(kv, party(kv, who.key), patient)) throw new SalusError('NOT_THE_PATIENT', 'only the patient reads their accounting of disclosures');
+      const from = Number(req.query.fromHeight ?? 0);
+      const limit = Math.min(Number(req.query.limit ?? 1000), 10_000);
+      if (!Number.isSafeInteger(from) || !Number.isSafeInteger(limit) || from < 0 || limit < 1) throw new SalusError('INVALID_FIELD', 'fromHeight and limit must be non-negative integers');
+      return { patient, entries: d.index.logOf(patient, from, limit), indexedHeight: d.index.indexedHeight, pending: d.index.pendingCount };
+    },
+  );
+}

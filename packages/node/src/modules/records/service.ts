@@ -1,0 +1,173 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { SalusError, decodeTx, sha256, toHex, utf8ToBytes, type Ed25519, type IdentityKeys } from '@salus/core';
+import type { Chain } from '../../ledger/chain.js';
+import type { BlockStore } from '../../ledger/blockstore.js';
+import type { Application } from '../../app/application.js';
+import type { P2P } from '../../p2p/index.js';
+import { SqliteBlobStore, type BlobStore } from '../../blobs/store.js';
+import { BlobReplicator } from '../../blobs/replicator.js';
+import { readKeyFile } from '../../config/keyfile.js';
+import { validatorsForHeight } from '../governance/state.js';
+import { RecordsIndex } from './index-db.js';
+import { DisclosureRecorder, type DisclosureOptions } from './disclosures.js';
+import { Custodian } from './custodian.js';
+import { recordsRoutes } from './http.js';
+import { blobRefs } from './module.js';
+import { patientRecords } from './state.js';
+
+export interface RecordsOptions extends DisclosureOptions {
+  /** how many validators hold each blob (0: every node) */
+  readonly replicas: number;
+  /** the organisation key file this node's custodian uses for emergency release (null: none) */
+  readonly custodianKeyFile: string | null;
+  /** largest clock difference accepted on a signed request */
+  readonly requestSkewMs: number;
+  /** uploaded blobs no committed transaction referenced within this time are deleted */
+  readonly uploadTtlMs: number;
+  readonly blobFetchTimeoutMs: number;
+}
+
+export const defaultRecordsOptions: RecordsOptions = {
+  flushMs: 100,
+  ledgerStaleMs: 15_000,
+  queueMax: 20_000,
+  resubmitMs: 30_000,
+  replicas: 0,
+  custodianKeyFile: null,
+  requestSkewMs: 5 * 60_000,
+  uploadTtlMs: 3600_000,
+  blobFetchTimeoutMs: 2_000,
+};
+
+/**
+ * The node side of the records domain, wired by the composition root: the blob store and its
+ * replication, the local index built from committed blocks, the disclosure recorder, the
+ * custodian, and the HTTP routes. The ledger rules themselves are the module (module.ts).
+ */
+export class RecordsService {
+  readonly blobs: BlobStore;
+  readonly index: RecordsIndex;
+  readonly disclosures: DisclosureRecorder;
+  private replicator: BlobReplicator | undefined;
+  private custodian: Custodian | undefined;
+  private lastCommitAt = Date.now();
+  private gcTimer: NodeJS.Timeout | undefined;
+  private readonly erasedCache = new Set<string>();
+
+  constructor(
+    private readonly opts: RecordsOptions,
+    private readonly deps: { dataDir: string; chain: Chain; blocks: BlockStore; app: Application; ed: Ed25519; keys: IdentityKeys; nodeId: string; log: Logger },
+  ) {
+    this.blobs = new SqliteBlobStore(join(deps.dataDir, 'blobs.sqlite'));
+    this.index = new RecordsIndex(join(deps.dataDir, 'records.sqlite'));
+    this.disclosures = new DisclosureRecorder(opts, { ...deps, index: this.index, lastCommitAt: () => this.lastCommitAt });
+    if (opts.custodianKeyFile) {
+      this.custodian = new Custodian({ keys: readKeyFile(opts.custodianKeyFile), chain: deps.chain, app: deps.app, store: this.blobs, index: this.index, ed: deps.ed, log: deps.log, fetch: (h) => this.fetch(h) });
+    }
+  }
+
+  /** Catches the index up with the chain, then follows commits. */
+  start(p2p: P2P | undefined): void {
+    if (p2p) {
+      this.replicator = new BlobReplicator(
+        { requestTimeoutMs: this.opts.blobFetchTimeoutMs, retryMs: 2_000 },
+        { p2p, store: this.blobs, log: this.deps.log, patientOf: (h) => this.index.patientOfBlob(h), isErased: (p) => this.isErased(p) },
+      );
+      this.replicator.start();
+    }
+    for (let h = this.index.indexedHeight + 1; h <= this.deps.chain.lastHeight(); h++) this.onBlock(h, false);
+    this.disclosures.start();
+    this.gcTimer = setInterval(() => void this.blobs.collect(this.opts.uploadTtlMs, Date.now()), 60_000);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.gcTimer);
+    this.disclosures.stop();
+    this.replicator?.stop();
+    await this.custodian?.idle();
+    this.index.close();
+    await this.blobs.close();
+  }
+
+  isErased(patient: string): boolean {
+    if (this.erasedCache.has(patient)) return true;
+    const erased = patientRecords(this.deps.app.committedView(), patient).erased !== null;
+    if (erased) this.erasedCache.add(patient);
+    return erased;
+  }
+
+  fetch(hashes: string[]): Promise<void> {
+    return this.replicator ? this.replicator.fetch(hashes) : Promise.resolve();
+  }
+
+  /** Whether this node holds a copy of blobs by policy: all nodes, or the `replicas` validators ranked first for the hash. */
+  private holds(hash: string, height: number): boolean {
+    if (this.opts.replicas <= 0) return true;
+    const vals = validatorsForHeight(this.deps.app.committedView(), height).map((v) => v.pubKey);
+    const rank = (k: string) => toHex(sha256(utf8ToBytes(`${hash}${k}`)));
+    return vals.sort((a, b) => (rank(a) < rank(b) ? -1 : 1)).slice(0, this.opts.replicas).includes(this.deps.nodeId);
+  }
+
+  /** A block committed: index it, pin and replicate its blobs, shred erased patients, settle disclosures. */
+  onBlock(height: number, live = true): void {
+    if (height <= this.index.indexedHeight) return;
+    if (live) this.lastCommitAt = Date.now();
+    const { pins, erased, txs } = this.index.indexBlock(height, this.deps.blocks);
+    for (const p of erased) {
+      this.erasedCache.add(p);
+      void this.blobs.deletePatient(p).then((n) => this.deps.log.info({ patient: p, blobs: n }, 'records: patient erased, blobs deleted'));
+    }
+    for (const pin of pins) {
+      if (this.erasedCache.has(pin.patient)) continue;
+      void this.blobs.pin(pin.hashes, pin.patient);
+      const mine = pin.hashes.filter((h) => this.holds(h, height));
+      if (mine.length > 0) this.replicator?.replicate(mine, pin.patient);
+    }
+    this.disclosures.onBlock(txs);
+    if (live) this.custodian?.onBlock(txs);
+  }
+
+  /** Before a records transaction is admitted here, the blobs it names must be stored (or fetched). */
+  async beforeSubmit(bytes: Uint8Array): Promise<void> {
+    let tx;
+    try {
+      tx = decodeTx(bytes);
+    } catch {
+      return; // the chain reports the malformed encoding
+    }
+    if (tx.module !== 'records') return;
+    let refs;
+    try {
+      refs = blobRefs(tx.type, tx.payload);
+    } catch {
+      return; // the module reports the bad payload
+    }
+    const missing: string[] = [];
+    for (const h of refs.hashes) if (!(await this.blobs.has(h))) missing.push(h);
+    if (missing.length === 0) return;
+    await this.fetch(missing);
+    for (const h of missing) {
+      if (!(await this.blobs.has(h))) throw new SalusError('BLOB_MISSING', `upload blob ${h.slice(0, 16)}… (PUT /v1/blobs/${h}) before the transaction that names it`, { hash: h });
+    }
+  }
+
+  routes(app: FastifyInstance): void {
+    recordsRoutes(app, {
+      chainId: this.deps.chain.chainId,
+      ed: this.deps.ed,
+      app: this.deps.app,
+      blobs: this.blobs,
+      index: this.index,
+      disclosures: this.disclosures,
+      fetch: (h) => this.fetch(h),
+      requestSkewMs: this.opts.requestSkewMs,
+    });
+  }
+
+  /** Waits for in-flight work (tests and benchmarks). */
+  async idle(): Promise<void> {
+    await this.custodian?.idle();
+  }
+}
