@@ -1,6 +1,6 @@
 import { SalusError, fromHex, randomBytes, toHex, utf8ToBytes, type Purpose } from '@salus/core';
 import type { Receipt, SalusClient, TxResponse } from '../api.js';
-import type { Wallet } from '../wallet.js';
+import { Wallet } from '../wallet.js';
 import { EMERGENCY_TYPES, blobHash, categoryLabel, codeLabel, newTagKey, recordAad, resourceLabels, sealBlobs, sealKeyring, tag, typeLabel } from './crypto.js';
 
 export type GranteeInput = { org: string } | { key: string; encryptionKey: string };
@@ -64,12 +64,56 @@ const fromB64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 export class RecordsClient {
   private chainId: string | undefined;
   private readonly tagKeys = new Map<string, Uint8Array>();
+  /** the highest commit this client caused or was told of: nodes answer its requests from at least that height */
+  private minHeight = 0;
+
+  /** Read-your-writes through any node: later requests wait until the node has committed `height`. */
+  after(height: number): this {
+    this.minHeight = Math.max(this.minHeight, height);
+    return this;
+  }
+
+  /** The highest height this client has seen its own transactions commit at. */
+  get height(): number {
+    return this.minHeight;
+  }
 
   constructor(
     readonly client: SalusClient,
     readonly wallet: Wallet,
-    private readonly o: { orgWallet?: Wallet; purpose?: Purpose } = {},
+    private readonly o: { orgWallet?: Wallet; purpose?: Purpose; patient?: string } = {},
   ) {}
+
+  /**
+   * A provider onboards a patient who has no wallet yet: it makes a custodial wallet, registers it
+   * (identity onboard_patient, signed by a member of `org`), creates the keyring shared with the
+   * organisation, and grants the organisation read and write for treatment. Later, handOver() moves
+   * control to the patient's own keys.
+   */
+  static async onboard(client: SalusClient, member: Wallet, org: string, custodial: Wallet = Wallet.create()): Promise<RecordsClient> {
+    await client.send(member, 'identity', 'onboard_patient', { org, signingKey: custodial.publicKeyHex, encryptionKey: toHex(custodial.encryptionPublicKey) });
+    const rc = new RecordsClient(client, custodial);
+    const orgKey = (await client.request<{ encryptionKey: string }>('GET', `/v1/identity/orgs/${org}`)).encryptionKey;
+    await rc.setKeyring(newTagKey(), [orgKey]);
+    await rc.grant({ id: `custody-${org}`.slice(0, 48), grantee: { org }, scope: 'all', actions: ['read', 'write'], purposes: ['treatment'] });
+    return rc;
+  }
+
+  /**
+   * Hands control of this patient to `next` (the patient's own wallet): the identity moves to the
+   * new keys (the pseudonym stays), the keyring is re-sealed for them by the new wallet. The authoring
+   * organisations then add envelopes for the new key with syncEnvelopes().
+   */
+  async handOver(next: Wallet): Promise<RecordsClient> {
+    const patient = this.patientId;
+    const tagKey = await this.tagKey(patient);
+    const ring = (await this.get<{ keyring: { recipients: string[] } | null }>(`/v1/records/patients/${patient}`)).keyring;
+    await this.send('handover_patient', { newSigningKey: next.publicKeyHex, newEncryptionKey: toHex(next.encryptionPublicKey) }, 'identity');
+    const rc = new RecordsClient(this.client, next, { ...this.o, patient });
+    const mine = toHex(this.wallet.encryptionPublicKey);
+    await rc.setKeyring(tagKey, (ring?.recipients ?? []).filter((r) => r !== mine));
+    return rc;
+  }
 
   private async chain(): Promise<string> {
     this.chainId ??= (await this.client.status()).chainId;
@@ -80,11 +124,20 @@ export class RecordsClient {
     const chainId = await this.chain();
     const bodyHash = o.raw ? blobHash(o.raw) : '';
     const authorization = this.wallet.authorization(chainId, { method, path, purpose: o.purpose ?? this.o.purpose ?? 'treatment', bodyHash });
-    return this.client.request<T>(method, path, { headers: { authorization }, ...(o.raw ? { raw: o.raw } : {}) });
+    const headers: Record<string, string> = { authorization };
+    if (this.minHeight > 0) headers['salus-min-height'] = String(this.minHeight);
+    return this.client.request<T>(method, path, { headers, ...(o.raw ? { raw: o.raw } : {}) });
   }
 
-  private send(type: string, payload: Record<string, unknown>, module = 'records'): Promise<Receipt> {
-    return this.client.send(this.wallet, module, type, payload as never);
+  /** A public GET of ledger state (no signature), from at least this client's height. */
+  private get<T>(path: string): Promise<T> {
+    return this.client.request<T>('GET', path, this.minHeight > 0 ? { headers: { 'salus-min-height': String(this.minHeight) } } : undefined);
+  }
+
+  private async send(type: string, payload: Record<string, unknown>, module = 'records'): Promise<Receipt> {
+    const r = await this.client.send(this.wallet, module, type, payload as never);
+    this.after(r.height);
+    return r;
   }
 
   async uploadBlob(bytes: Uint8Array, patient: string): Promise<string> {
@@ -95,8 +148,9 @@ export class RecordsClient {
 
   // ── the patient ──
 
+  /** The patient this client acts as: derived from the wallet's key, or the pseudonym it took over. */
   get patientId(): string {
-    return this.wallet.patientId;
+    return this.o.patient ?? this.wallet.patientId;
   }
 
   /** Registers this wallet as a patient and creates its keyring (the tag key that names record types and codes in grants). */
@@ -150,7 +204,7 @@ export class RecordsClient {
    * then wraps the data key of every existing version the grant covers for the grantee (later
    * versions are wrapped by their writers); with `write`, the keyring is shared with the grantee.
    */
-  async grant(g: GrantInput): Promise<{ id: string; receipt: Receipt; rewrapped: number }> {
+  async grant(g: GrantInput): Promise<{ id: string; receipt: Receipt; rewrapped: number; height: number }> {
     const id = g.id ?? `g-${toHex(randomBytes(8))}`;
     const actions = g.actions ?? ['read'];
     const until = g.until === undefined ? null : typeof g.until === 'number' ? g.until : g.until.getTime();
@@ -158,11 +212,11 @@ export class RecordsClient {
     const receipt = await this.send('grant', payload);
     const granteeKey = await this.granteeEncryptionKey(g.grantee);
     if (actions.includes('write')) {
-      const ring = (await this.client.request<{ keyring: { recipients: string[] } | null }>('GET', `/v1/records/patients/${this.patientId}`)).keyring;
+      const ring = (await this.get<{ keyring: { recipients: string[] } | null }>(`/v1/records/patients/${this.patientId}`)).keyring;
       await this.setKeyring(await this.tagKey(this.patientId), [...(ring?.recipients ?? []), granteeKey]);
     }
     const rewrapped = actions.includes('read') ? await this.syncEnvelopes(this.patientId) : 0;
-    return { id, receipt, rewrapped };
+    return { id, receipt, rewrapped, height: this.minHeight };
   }
 
   private async granteeEncryptionKey(g: GranteeInput): Promise<string> {
@@ -171,7 +225,7 @@ export class RecordsClient {
   }
 
   /** Narrows (re-issues) a grant under the same id: the new terms replace the old at the next block. */
-  narrow(id: string, g: Omit<GrantInput, 'id'>): Promise<{ id: string; receipt: Receipt; rewrapped: number }> {
+  narrow(id: string, g: Omit<GrantInput, 'id'>): Promise<{ id: string; receipt: Receipt; rewrapped: number; height: number }> {
     return this.grant({ ...g, id });
   }
 
@@ -193,9 +247,8 @@ export class RecordsClient {
     const { versions } = await this.list(patient);
     let added = 0;
     for (const v of versions) {
-      const meta = await this.client.request<{ tags: string[]; envelopes: { to: string }[]; emergency: boolean }>('GET', `/v1/records/${v.record}`).then(
-        (r) => (r as unknown as { versions: { version: number; tags: string[]; envelopes: { to: string }[]; emergency: boolean }[] }).versions[v.version - 1]!,
-      );
+      const { versions: all } = await this.get<{ versions: { tags: string[]; envelopes: { to: string }[]; emergency: boolean }[] }>(`/v1/records/${v.record}`);
+      const meta = all[v.version - 1]!;
       const q = `record=${v.record}&tags=${meta.tags.join(',')}&emergency=${meta.emergency}`;
       const { recipients } = await this.authed<{ recipients: string[] }>('GET', `/v1/records/patients/${patient}/recipients?${q}`);
       const have = new Set(meta.envelopes.map((e) => e.to));
@@ -252,7 +305,7 @@ export class RecordsClient {
     const emergency = o.emergency ?? (EMERGENCY_TYPES as readonly string[]).includes(resource.resourceType as string);
     let record = o.record;
     let version = 1;
-    if (record) version = (await this.client.request<{ latest: number }>('GET', `/v1/records/${record}`)).latest + 1;
+    if (record) version = (await this.get<{ latest: number }>(`/v1/records/${record}`)).latest + 1;
     else record = `rec-${toHex(randomBytes(16))}`;
     const q = `${o.record ? `record=${record}&` : ''}tags=${tags.join(',')}&emergency=${emergency}`;
     const { recipients } = await this.authed<{ recipients: string[] }>('GET', `/v1/records/patients/${patient}/recipients?${q}`);
@@ -276,7 +329,7 @@ export class RecordsClient {
 
   /** Reads and decrypts a record version (the latest if none is given). The node records the disclosure first. */
   async read<T = Record<string, unknown>>(record: string, o: { version?: number; purpose?: Purpose } = {}): Promise<ReadResult<T>> {
-    const version = o.version ?? (await this.client.request<{ latest: number }>('GET', `/v1/records/${record}`)).latest;
+    const version = o.version ?? (await this.get<{ latest: number }>(`/v1/records/${record}`)).latest;
     const r = await this.authed<ReadResponse>('GET', `/v1/records/${record}/versions/${version}`, o.purpose ? { purpose: o.purpose } : {});
     const content = fromB64(r.content.bytes);
     if (blobHash(content) !== r.content.hash) throw new SalusError('HASH_MISMATCH', 'the node sent a ciphertext that does not match the hash on the ledger');

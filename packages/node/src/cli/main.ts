@@ -5,6 +5,7 @@ import { registerKeys } from './keys.js';
 import { registerChain } from './chain.js';
 import { registerTx } from './tx.js';
 import { registerLocalnet } from './localnet.js';
+import { registerRecords } from './records.js';
 
 /** The salus command line. Every command has --help; errors print their code and exit 1. */
 const program = new Command()
@@ -17,6 +18,7 @@ registerKeys(program);
 registerChain(program);
 registerTx(program);
 registerLocalnet(program);
+registerRecords(program);
 
 
 program.parseAsync(process.argv).catch((e: unknown) => {

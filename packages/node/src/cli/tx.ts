@@ -5,9 +5,10 @@ import { SalusClient, Wallet } from '@salus/client';
 import { createNativeEd25519 } from '../crypto/native-ed25519.js';
 import { print } from './keys.js';
 
-const DEFAULT_NODE = 'http://127.0.0.1:26657';
+export const DEFAULT_NODE = 'http://127.0.0.1:26657';
 
-function loadWallet(file: string): Wallet {
+/** Reads a key file (as written by `salus keys new`) into a wallet signing with the native Ed25519. */
+export function loadWallet(file: string): Wallet {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));

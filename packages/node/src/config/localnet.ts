@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { SalusError, generateIdentityKeys, toHex, type IdentityKeys } from '@salus/core';
 import { ORG_KINDS, parseGenesis, type Genesis, type OrgKind } from './genesis.js';
 import { homePaths } from './home.js';
@@ -80,6 +80,8 @@ export function initLocalnet(o: LocalnetOptions): LocalnetNode[] {
       ...o.config,
       api: { ...o.config?.api, host, port: o.apiPortBase + i },
       p2p: { ...o.config?.p2p, host, port: o.p2pPortBase + i, peers },
+      // the node acts as its organisation's key custodian for emergency release (docs/records.md)
+      records: { ...o.config?.records, custodianKeyFile: resolve(join(p.keys, `${n.org}-admin.json`)) },
     };
     writeFileSync(p.config, JSON.stringify(config, null, 2) + '\n');
     return { index: i, home, org: n.org, nodeId: toHex(n.keys.signing.publicKey), apiPort: o.apiPortBase + i, p2pPort: o.p2pPortBase + i };

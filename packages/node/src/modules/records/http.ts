@@ -31,6 +31,7 @@ export interface RecordsHttpDeps {
   /** fetch blobs this node lacks from its peers */
   readonly fetch: (hashes: string[]) => Promise<void>;
   readonly requestSkewMs: number;
+  readonly waitForHeight: (height: number) => Promise<void>;
 }
 
 /** Nonces of signed requests seen within the allowed skew: a replayed request is refused. */
@@ -84,6 +85,14 @@ export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
     if (!RECORD_ID.test(r)) throw new SalusError('INVALID_FIELD', 'record must be rec-<32 hex>', { field: 'record' });
     return r;
   };
+
+  app.addHook('preHandler', async (req) => {
+    const h = req.headers['salus-min-height'];
+    if (h === undefined || !(req.url.startsWith('/v1/records') || req.url.startsWith('/v1/blobs'))) return;
+    const height = Number(h);
+    if (!Number.isSafeInteger(height) || height < 0) throw new SalusError('INVALID_FIELD', 'Salus-Min-Height must be a block height');
+    await d.waitForHeight(height);
+  });
 
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: RECORDS_LIMITS.contentBytesMax + 64 * 1024 }, (_req, body, done) => done(null, body));
 

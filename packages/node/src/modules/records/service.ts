@@ -55,6 +55,24 @@ export class RecordsService {
   private lastCommitAt = Date.now();
   private gcTimer: NodeJS.Timeout | undefined;
   private readonly erasedCache = new Set<string>();
+  private heightWaiters: { height: number; resolve: () => void }[] = [];
+
+  /**
+   * Read-your-writes across nodes: a request may carry the height of a commit its client saw
+   * (header Salus-Min-Height); the node answers once it has indexed that height, or TIMEOUT.
+   */
+  waitForHeight(height: number, timeoutMs: number): Promise<void> {
+    if (this.index.indexedHeight >= height) return Promise.resolve();
+    if (height > this.deps.chain.lastHeight() + 1000) return Promise.reject(new SalusError('INVALID_FIELD', `height ${height} is far beyond this node's ${this.deps.chain.lastHeight()}`));
+    return new Promise((resolve, reject) => {
+      const w = { height, resolve: () => (clearTimeout(timer), resolve()) };
+      const timer = setTimeout(() => {
+        this.heightWaiters = this.heightWaiters.filter((x) => x !== w);
+        reject(new SalusError('TIMEOUT', `this node has not reached height ${height} within ${timeoutMs} ms`, { height }));
+      }, timeoutMs);
+      this.heightWaiters.push(w);
+    });
+  }
 
   constructor(
     private readonly opts: RecordsOptions,
@@ -77,7 +95,14 @@ export class RecordsService {
       );
       this.replicator.start();
     }
-    for (let h = this.index.indexedHeight + 1; h <= this.deps.chain.lastHeight(); h++) this.onBlock(h, false);
+    for (let h = this.index.indexedHeight + 1; h <= this.deps.chain.lastHeight(); h++) {
+      try {
+        this.onBlock(h, false);
+      } catch (e) {
+        // the stored block was read back wrong: that is corrupt data, as when the chain opens
+        throw new SalusError('CORRUPT_DATA', `cannot index stored block ${h} for records: ${(e as Error).message}`, { height: h });
+      }
+    }
     this.disclosures.start();
     this.gcTimer = setInterval(() => void this.blobs.collect(this.opts.uploadTtlMs, Date.now()), 60_000);
   }
@@ -127,6 +152,11 @@ export class RecordsService {
     }
     this.disclosures.onBlock(txs);
     if (live) this.custodian?.onBlock(txs);
+    if (this.heightWaiters.length > 0) {
+      const due = this.heightWaiters.filter((w) => w.height <= height);
+      this.heightWaiters = this.heightWaiters.filter((w) => w.height > height);
+      for (const w of due) w.resolve();
+    }
   }
 
   /** Before a records transaction is admitted here, the blobs it names must be stored (or fetched). */
@@ -163,6 +193,7 @@ export class RecordsService {
       disclosures: this.disclosures,
       fetch: (h) => this.fetch(h),
       requestSkewMs: this.opts.requestSkewMs,
+      waitForHeight: (h) => this.waitForHeight(h, 10_000),
     });
   }
 
