@@ -15,21 +15,31 @@ describe('README', () => {
   });
   afterAll(() => t.close());
 
-  it('its SDK snippet runs against a node and verifies the proof', async () => {
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const snippet = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(snippet).toBeTruthy();
-    const code = snippet!.replace('http://127.0.0.1:26657', t.url) + '\nconsole.log(JSON.stringify({ height: proven.height, code: receipt.result.code }));\n';
+  const snippets = () => [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+
+  async function run(snippet: string, tail: string): Promise<Record<string, unknown>> {
+    const code = snippet.replace('http://127.0.0.1:26657', t.url).replaceAll("'hospital-1'", `'${t.orgId}'`) + tail;
     // Written inside the workspace so that '@salus/client' resolves as it does for a user of the repo.
     const file = join(root, 'packages/node/test', `.readme-snippet-${process.pid}.mjs`);
     writeFileSync(file, code);
     try {
       const { stdout } = await promisify(execFile)(process.execPath, [file], { cwd: root, timeout: 30_000 });
-      const out = JSON.parse(stdout.trim().split('\n').pop()!);
-      expect(out.code).toBe('OK');
-      expect(out.height).toBeGreaterThan(0);
+      return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
     } finally {
       rmSync(file, { force: true });
     }
+  }
+
+  it('its SDK snippet runs against a node and verifies the proof', async () => {
+    const out = await run(snippets()[0]!, '\nconsole.log(JSON.stringify({ height: proven.height, code: receipt.result.code }));\n');
+    expect(out.code).toBe('OK');
+    expect(out.height).toBeGreaterThan(0);
+  });
+
+  it('its records snippet registers, writes, grants, reads back and lists the proven disclosures', async () => {
+    expect(snippets().length).toBeGreaterThanOrEqual(2);
+    const out = await run(snippets()[1]!, '\nconsole.log(JSON.stringify({ type: resource.resourceType, kinds: log.map((e) => e.kind) }));\n');
+    expect(out.type).toBe('Observation');
+    expect(out.kinds).toEqual(expect.arrayContaining(['set_keyring', 'write', 'grant']));
   });
 });
