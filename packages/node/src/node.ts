@@ -96,6 +96,7 @@ export class SalusNode {
         keys: input.nodeKeys,
         nodeId: toHex(input.nodeKeys.signing.publicKey),
         log: this.log.child({ mod: 'records' }),
+        metrics: this.metrics,
       });
     } catch (e) {
       this.db.close();
@@ -186,6 +187,7 @@ export class SalusNode {
       metrics: this.metrics,
       nodeId: this.nodeId,
       consensus: () => this.consensusStatus(),
+      observe: () => this.records.observe(),
       verify: () => verifyDataDir(this.input.dbFile, { genesis: this.input.genesis, ed: this.ed, chain: this.opts.chain, state: this.opts.state }),
       log: (msg, ctx) => this.log.error(ctx, msg),
       beforeSubmit: (bytes) => this.records.beforeSubmit(bytes),

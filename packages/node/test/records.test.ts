@@ -95,6 +95,11 @@ describe('records', () => {
     expect(log.some((e) => e.kind === 'revoke')).toBe(true);
     expect(log.filter((e) => e.kind === 'write').length).toBe(4);
     for (const e of log) expect(e.proven?.status).toBe('committed');
+    const metrics = await (await fetch(`${w.t.url}/metrics`)).text();
+    expect(metrics).toMatch(/salus_records_reads_total\{basis="emergency"\} [1-9]/);
+    expect(metrics).toMatch(/salus_records_refused_total\{code="CONSENT_REQUIRED"\} [1-9]/);
+    expect(metrics).toMatch(/salus_records_disclosures_pending 0/);
+    expect(metrics).toMatch(/salus_blobs_stored [1-9]/);
     // nobody else reads the accounting
     expect((await rejection(w.drA.client.request('GET', `/v1/records/patients/${w.pid}/disclosures`))).code).toBe('BAD_SIGNATURE');
   });

@@ -25,6 +25,12 @@ export function createMetrics() {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    recordReads: new Counter({ name: 'salus_records_reads_total', help: 'Record versions served, by the right that allowed them', labelNames: ['basis'], registers: [registry] }),
+    recordRefusals: new Counter({ name: 'salus_records_refused_total', help: 'Record reads refused, by error code', labelNames: ['code'], registers: [registry] }),
+    disclosuresPending: new Gauge({ name: 'salus_records_disclosures_pending', help: 'Served reads whose disclosure is not yet committed', registers: [registry] }),
+    blobs: new Gauge({ name: 'salus_blobs_stored', help: 'Blobs in this node\'s store', registers: [registry] }),
+    blobBytes: new Gauge({ name: 'salus_blobs_bytes', help: 'Bytes of blobs in this node\'s store', registers: [registry] }),
+    blobBacklog: new Gauge({ name: 'salus_blobs_replication_backlog', help: 'Committed blobs this node should hold and has not fetched yet', registers: [registry] }),
     blockTxs: new Histogram({ name: 'salus_block_txs', help: 'Transactions per block', buckets: [0, 1, 10, 100, 1000, 5000, 10000], registers: [registry] }),
   };
 }

@@ -22,6 +22,8 @@ export interface ApiDeps {
   readonly metrics: Metrics;
   readonly nodeId: string;
   readonly consensus: () => Record<string, unknown>;
+  /** refreshes gauges of node services before a scrape */
+  readonly observe?: () => Promise<void>;
   readonly verify: () => VerifyReport;
   readonly log: (msg: string, ctx: object) => void;
   /** node-local checks before a transaction is admitted (e.g. the blobs a record write names are stored) */
@@ -203,6 +205,7 @@ export async function createApi(opts: ApiOptions, d: ApiDeps): Promise<FastifyIn
 
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
     d.consensus();
+    await d.observe?.();
     d.metrics.mempoolSize.set(d.chain.mempool.size);
     d.metrics.mempoolBytes.set(d.chain.mempool.sizeBytes);
     return reply.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics());

@@ -32,6 +32,8 @@ export interface RecordsHttpDeps {
   readonly fetch: (hashes: string[]) => Promise<void>;
   readonly requestSkewMs: number;
   readonly waitForHeight: (height: number) => Promise<void>;
+  readonly onRead?: (basis: string) => void;
+  readonly onRefused?: (code: string) => void;
 }
 
 /** Nonces of signed requests seen within the allowed skew: a replayed request is refused. */
@@ -123,44 +125,54 @@ export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
     '/v1/records/:id/versions/:version',
     { schema: { tags: ['records'], summary: 'Read a record version: consent checked, disclosure queued, then ciphertext and your envelope' } },
     async (req) => {
-      const who = auth(req);
-      const id = recordParam(req.params.id);
-      const version = Number(req.params.version);
-      if (!Number.isSafeInteger(version) || version < 1) throw new SalusError('INVALID_FIELD', 'version must be a positive integer');
-      const kv = view();
-      const rec = getRecord(kv, id);
-      const ver = getVersion(kv, id, version);
-      const p = party(kv, who.key);
-      const basis = readBasis(kv, p, id, rec, ver, who.purpose as Purpose, Date.now());
-      const keys = partyEncryptionKeys(kv, p, rec.patient);
-      const envs = ver.envelopes.filter((e) => keys.has(e.to));
-      if (envs.length === 0) throw new SalusError('NOT_FOUND', `version ${version} of ${id} has no envelope for this party's keys yet`, { record: id, version });
-      d.disclosures.admit();
-      const hashes = [ver.content, ...envs.map((e) => e.blob)];
-      let got = await Promise.all(hashes.map((h) => d.blobs.get(h)));
-      if (got.some((b) => !b)) {
-        await d.fetch(hashes.filter((_, i) => !got[i]));
-        got = await Promise.all(hashes.map((h) => d.blobs.get(h)));
+      try {
+        return await readVersion(req);
+      } catch (e) {
+        if (e instanceof SalusError) d.onRefused?.(e.code);
+        throw e;
       }
-      if (got.some((b) => !b)) throw new SalusError('BLOB_MISSING', `the ciphertext of ${id} v${version} is on no reachable node`, { record: id, version });
-      d.disclosures.record({ patient: rec.patient, record: id, version, reader: who.key, purpose: who.purpose as Purpose, at: who.at, nonce: who.nonce, sig: who.sig, basis });
-      return {
-        record: id,
-        version,
-        patient: rec.patient,
-        latest: rec.latest,
-        basis,
-        author: ver.author,
-        org: ver.org,
-        emergency: ver.emergency,
-        height: ver.height,
-        time: new Date(ver.time).toISOString(),
-        tx: ver.tx,
-        content: { hash: ver.content, bytes: b64(got[0]!) },
-        envelopes: envs.map((e, i) => ({ to: e.to, hash: e.blob, bytes: b64(got[i + 1]!) })),
-      };
     },
   );
+
+  async function readVersion(req: FastifyRequest<{ Params: { id: string; version: string } }>) {
+    const who = auth(req);
+    const id = recordParam(req.params.id);
+    const version = Number(req.params.version);
+    if (!Number.isSafeInteger(version) || version < 1) throw new SalusError('INVALID_FIELD', 'version must be a positive integer');
+    const kv = view();
+    const rec = getRecord(kv, id);
+    const ver = getVersion(kv, id, version);
+    const p = party(kv, who.key);
+    const basis = readBasis(kv, p, id, rec, ver, who.purpose as Purpose, Date.now());
+    const keys = partyEncryptionKeys(kv, p, rec.patient);
+    const envs = ver.envelopes.filter((e) => keys.has(e.to));
+    if (envs.length === 0) throw new SalusError('NOT_FOUND', `version ${version} of ${id} has no envelope for this party's keys yet`, { record: id, version });
+    d.disclosures.admit();
+    const hashes = [ver.content, ...envs.map((e) => e.blob)];
+    let got = await Promise.all(hashes.map((h) => d.blobs.get(h)));
+    if (got.some((b) => !b)) {
+      await d.fetch(hashes.filter((_, i) => !got[i]));
+      got = await Promise.all(hashes.map((h) => d.blobs.get(h)));
+    }
+    if (got.some((b) => !b)) throw new SalusError('BLOB_MISSING', `the ciphertext of ${id} v${version} is on no reachable node`, { record: id, version });
+    d.disclosures.record({ patient: rec.patient, record: id, version, reader: who.key, purpose: who.purpose as Purpose, at: who.at, nonce: who.nonce, sig: who.sig, basis });
+    d.onRead?.(basis);
+    return {
+      record: id,
+      version,
+      patient: rec.patient,
+      latest: rec.latest,
+      basis,
+      author: ver.author,
+      org: ver.org,
+      emergency: ver.emergency,
+      height: ver.height,
+      time: new Date(ver.time).toISOString(),
+      tx: ver.tx,
+      content: { hash: ver.content, bytes: b64(got[0]!) },
+      envelopes: envs.map((e, i) => ({ to: e.to, hash: e.blob, bytes: b64(got[i + 1]!) })),
+    };
+  }
 
   app.get<{ Params: { id: string } }>('/v1/records/patients/:id/keyring', { schema: { tags: ['records'], summary: "The patient's sealed keyring (tag key), for its recipients" } }, async (req) => {
     const who = auth(req);

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { SalusError, decodeTx, sha256, toHex, utf8ToBytes, type Ed25519, type IdentityKeys } from '@salus/core';
+import { SalusError, decodeTx, type Ed25519, type IdentityKeys } from '@salus/core';
+import { blobHolders } from '../../blobs/placement.js';
+import type { Metrics } from '../../api/metrics.js';
 import type { Chain } from '../../ledger/chain.js';
 import type { BlockStore } from '../../ledger/blockstore.js';
 import type { Application } from '../../app/application.js';
@@ -76,7 +78,7 @@ export class RecordsService {
 
   constructor(
     private readonly opts: RecordsOptions,
-    private readonly deps: { dataDir: string; chain: Chain; blocks: BlockStore; app: Application; ed: Ed25519; keys: IdentityKeys; nodeId: string; log: Logger },
+    private readonly deps: { dataDir: string; chain: Chain; blocks: BlockStore; app: Application; ed: Ed25519; keys: IdentityKeys; nodeId: string; log: Logger; metrics?: Metrics },
   ) {
     this.blobs = new SqliteBlobStore(join(deps.dataDir, 'blobs.sqlite'));
     this.index = new RecordsIndex(join(deps.dataDir, 'records.sqlite'));
@@ -131,8 +133,7 @@ export class RecordsService {
   private holds(hash: string, height: number): boolean {
     if (this.opts.replicas <= 0) return true;
     const vals = validatorsForHeight(this.deps.app.committedView(), height).map((v) => v.pubKey);
-    const rank = (k: string) => toHex(sha256(utf8ToBytes(`${hash}${k}`)));
-    return vals.sort((a, b) => (rank(a) < rank(b) ? -1 : 1)).slice(0, this.opts.replicas).includes(this.deps.nodeId);
+    return blobHolders(hash, vals, this.opts.replicas).includes(this.deps.nodeId);
   }
 
   /** A block committed: index it, pin and replicate its blobs, shred erased patients, settle disclosures. */
@@ -194,7 +195,20 @@ export class RecordsService {
       fetch: (h) => this.fetch(h),
       requestSkewMs: this.opts.requestSkewMs,
       waitForHeight: (h) => this.waitForHeight(h, 10_000),
+      onRead: (basis) => this.deps.metrics?.recordReads.inc({ basis }),
+      onRefused: (code) => this.deps.metrics?.recordRefusals.inc({ code }),
     });
+  }
+
+  /** Sets the records gauges (called when /metrics is scraped). */
+  async observe(): Promise<void> {
+    const m = this.deps.metrics;
+    if (!m) return;
+    m.disclosuresPending.set(this.index.pendingCount);
+    const s = await this.blobs.stats();
+    m.blobs.set(s.blobs);
+    m.blobBytes.set(s.bytes);
+    m.blobBacklog.set(this.replicator?.backlogSize ?? 0);
   }
 
   /** Waits for in-flight work (tests and benchmarks). */
