@@ -145,9 +145,11 @@ describe('records: bad input', () => {
     expect((await rejection(send('revoke', { patient: w.pid, id: 'no-such-grant' }))).code).toBe('NOT_FOUND');
     expect((await rejection(send('break_glass', { patient: w.pid, reason: 'x', durationMs: 10 }))).code).toBe('INVALID_FIELD');
     expect((await rejection(send('write', { patient: 'bob', record: rec, version: 1 }))).code).toBe('INVALID_FIELD');
+    const entry = [w.pid, rec, 1, w.wallets.drA.publicKey, 'treatment', 1, new Uint8Array(16), new Uint8Array(64), 'author'];
     expect((await rejection(send('disclose', { entries: [], extra: 1 }))).code).toBe('INVALID_FIELD');
+    expect((await rejection(send('disclose', { entries: [{ patient: w.pid }] }))).code).toBe('INVALID_FIELD');
+    expect((await rejection(send('disclose', { entries: [entry.slice(0, 8)] }))).code).toBe('INVALID_FIELD');
     // a disclosure batch from a key that is no validator or service is refused
-    const entry = { patient: w.pid, record: rec, version: 1, reader: w.wallets.drA.publicKeyHex, purpose: 'treatment', at: 1, nonce: '00'.repeat(16), sig: '00'.repeat(64), basis: 'author' };
     expect((await rejection(send('disclose', { entries: [entry] }))).code).toBe('FORBIDDEN');
     expect((await w.t.client.status()).height).toBeGreaterThan(0); // still serving
   });

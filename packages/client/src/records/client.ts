@@ -282,7 +282,8 @@ export class RecordsClient {
       const payload = (proven.decoded as { payload: Record<string, unknown> }).payload;
       let detail: Record<string, unknown> | undefined;
       if (e.kind.startsWith('read:')) {
-        detail = (payload.entries as Record<string, unknown>[])[e.seq];
+        const t = (payload.entries as unknown[][])[e.seq];
+        detail = t && { patient: t[0], record: t[1], version: t[2], reader: t[3], purpose: t[4], at: t[5], nonce: t[6], sig: t[7], basis: t[8] };
         if (!detail || detail.patient !== this.patientId) throw new SalusError('BAD_PROOF', `the proven transaction ${e.tx} does not hold this disclosure`);
       } else if (payload.patient !== undefined && payload.patient !== this.patientId) {
         throw new SalusError('BAD_PROOF', `the proven transaction ${e.tx} is about another patient`);

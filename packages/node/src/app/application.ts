@@ -8,7 +8,7 @@ import {
   utf8ToBytes,
   verifyTxSignature,
 } from '@salus/core';
-import { Overlay, type KV, type RawReader } from './kv.js';
+import { Overlay, ReadCache, type KV, type RawReader } from './kv.js';
 import type { Module, TxContext } from './module.js';
 import type { TxEvent, TxResult } from './result.js';
 import type { Genesis } from '../config/genesis.js';
@@ -57,6 +57,11 @@ export class Application {
   /** A read-only view of committed state, for queries. */
   committedView(): KV {
     return new Overlay(this.opts.committed);
+  }
+
+  /** A read-only view of committed state that caches decoded values; replace it after each commit. */
+  readCache(): KV {
+    return new ReadCache(this.opts.committed);
   }
 
   genesisUpdates(genesis: Genesis): SmtUpdate[] {

@@ -51,3 +51,38 @@ export class Overlay implements KV, RawReader {
     for (const [k, v] of this.writes) target.writes.set(k, v);
   }
 }
+
+/**
+ * A read-only view of committed state that keeps what it decoded, for read-heavy paths (the
+ * records read path looks up the same patient, grants and keys on every request). Valid for one
+ * committed height: its owner replaces it at every commit.
+ */
+export class ReadCache implements KV {
+  private readonly values = new Map<string, unknown>();
+
+  constructor(
+    private readonly parent: RawReader,
+    private readonly entriesMax = 100_000,
+  ) {}
+
+  get(key: string): unknown {
+    if (this.values.has(key)) return this.values.get(key);
+    const raw = this.parent.getRaw(key);
+    const value = raw === undefined ? undefined : decode(raw);
+    if (this.values.size >= this.entriesMax) this.values.clear();
+    this.values.set(key, value);
+    return value;
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  set(): void {
+    throw new SalusError('CORRUPT_DATA', 'invariant failed: a read cache of committed state is not written');
+  }
+
+  delete(): void {
+    throw new SalusError('CORRUPT_DATA', 'invariant failed: a read cache of committed state is not written');
+  }
+}

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import { SalusError, decode, encode, sha256, toHex, v } from '@salus/core';
+import { SalusError, decode, encode, v } from '@salus/core';
 import type { P2P } from '../p2p/index.js';
 import { BLOB_MESSAGE_BYTES_MAX, CH } from '../consensus/channels.js';
-import type { BlobStore } from './store.js';
+import { blobSha256, type BlobStore } from './store.js';
 
 const HASHES_PER_REQUEST_MAX = 64;
 /** Penalty for a peer that answers with bytes that do not hash to what was asked. */
@@ -143,7 +143,7 @@ export class BlobReplicator {
     if (!w || w.peer !== peer) return;
     for (const item of msg.items) {
       if (!w.hashes.has(item.hash)) continue;
-      if (toHex(sha256(item.bytes)) !== item.hash) {
+      if (blobSha256(item.bytes) !== item.hash) {
         this.deps.log.warn({ peer: peer.slice(0, 16), hash: item.hash.slice(0, 16) }, 'blob replication: bytes do not match their hash');
         this.deps.p2p.report(peer, BAD_BLOB_PENALTY, 'blob does not match its hash');
         continue;

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { SalusError, sha256, toHex } from '@salus/core';
+import { SalusError } from '@salus/core';
 import { buf, u8 } from '../storage/db.js';
 
 /**
@@ -22,8 +23,13 @@ export interface BlobStore {
   close(): Promise<void>;
 }
 
+/** SHA-256 of a blob, hex (Node's native hash: blobs are hashed on every store and every read). */
+export function blobSha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
 export function checkBlobHash(hash: string, bytes: Uint8Array): void {
-  if (toHex(sha256(bytes)) !== hash) throw new SalusError('HASH_MISMATCH', `the bytes do not hash to ${hash.slice(0, 16)}…`, { hash });
+  if (blobSha256(bytes) !== hash) throw new SalusError('HASH_MISMATCH', `the bytes do not hash to ${hash.slice(0, 16)}…`, { hash });
 }
 
 const SCHEMA = `
@@ -71,7 +77,7 @@ export class SqliteBlobStore implements BlobStore {
     if (!row) return undefined;
     const bytes = u8(row.bytes);
     // A changed byte on disk is found here, not served.
-    if (toHex(sha256(bytes)) !== hash) throw new SalusError('CORRUPT_DATA', `stored blob ${hash.slice(0, 16)}… no longer matches its hash`, { hash });
+    if (blobSha256(bytes) !== hash) throw new SalusError('CORRUPT_DATA', `stored blob ${hash.slice(0, 16)}… no longer matches its hash`, { hash });
     return bytes;
   }
 

@@ -4,7 +4,7 @@ import type { Chain } from '../../ledger/chain.js';
 import type { BlockStore } from '../../ledger/blockstore.js';
 import type { Application } from '../../app/application.js';
 import type { IndexedBlockTx, RecordsIndex } from './index-db.js';
-import { RECORDS_LIMITS, type DisclosureEntry } from './payloads.js';
+import { RECORDS_LIMITS, entryTuple, type DisclosureEntry } from './payloads.js';
 
 export interface DisclosureOptions {
   /** how often queued disclosures are signed into a transaction */
@@ -27,6 +27,8 @@ export interface DisclosureOptions {
  */
 export class DisclosureRecorder {
   private timer: NodeJS.Timeout | undefined;
+  /** batches submitted and not yet settled: transaction hash → submission time */
+  private readonly submitted = new Map<string, number>();
 
   constructor(
     private readonly opts: DisclosureOptions,
@@ -45,7 +47,8 @@ export class DisclosureRecorder {
 
   start(): void {
     // After a restart: batches that committed leave the queue, the others are queued again.
-    for (const { tx } of this.deps.index.submittedTxs()) this.settle(tx);
+    for (const { tx, at } of this.deps.index.submittedTxs()) this.submitted.set(tx, at);
+    for (const tx of [...this.submitted.keys()]) this.settle(tx);
     this.timer = setInterval(() => this.flush(), this.opts.flushMs);
   }
 
@@ -69,15 +72,19 @@ export class DisclosureRecorder {
 
   /** Called with each committed block's records transactions. */
   onBlock(txs: readonly IndexedBlockTx[]): void {
-    for (const t of txs) if (t.type === 'disclose' && t.signer === this.deps.nodeId) this.settle(t.hash);
+    for (const t of txs) if (t.type === 'disclose' && this.submitted.has(t.hash)) this.settle(t.hash);
   }
 
   private settle(tx: string): void {
     const loc = this.deps.blocks.findTx(fromHex(tx));
     if (!loc) {
-      if (!this.deps.chain.mempool.has(tx)) this.deps.index.requeueBatch(tx);
+      if (!this.deps.chain.mempool.has(tx)) {
+        this.deps.index.requeueBatch(tx);
+        this.submitted.delete(tx);
+      }
       return;
     }
+    this.submitted.delete(tx);
     const stored = this.deps.blocks.getTx(loc.height, loc.index)!;
     if ((decode(stored.result) as { code: string }).code === 'OK') this.deps.index.dropBatch(tx);
     else this.deps.index.requeueBatch(tx);
@@ -85,17 +92,18 @@ export class DisclosureRecorder {
 
   flush(): void {
     const now = Date.now();
-    for (const s of this.deps.index.submittedTxs()) if (now - s.at > this.opts.resubmitMs) this.settle(s.tx);
+    for (const [tx, at] of this.submitted) if (now - at > this.opts.resubmitMs) this.settle(tx);
     for (;;) {
       const rows = this.deps.index.unsubmitted(RECORDS_LIMITS.disclosuresPerTxMax);
       if (rows.length === 0) return;
       const { keys, app, chain } = this.deps;
       try {
         const nonce = app.pendingNonce(this.deps.nodeId);
-        const payload = { entries: rows.map((r) => r.entry) } as unknown as Canonical;
+        const payload: Canonical = { entries: rows.map((r) => entryTuple(r.entry)) };
         const tx = signTx(this.deps.ed, keys.signing.secretKey, { chainId: chain.chainId, signer: keys.signing.publicKey, nonce, module: 'records', type: 'disclose', payload });
         const hash = chain.submit(encodeTx(tx));
         this.deps.index.markSubmitted(rows.map((r) => r.id), hash, now);
+        this.submitted.set(hash, now);
       } catch (e) {
         this.deps.log.warn({ reason: (e as Error).message, queued: rows.length }, 'disclosures: batch not admitted; retrying');
         return;

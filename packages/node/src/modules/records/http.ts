@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { SalusError, parseAuthorization, sha256, toHex, verifyRequest, type Ed25519, type Purpose, type SignedRequest } from '@salus/core';
-import type { Application } from '../../app/application.js';
+import { SalusError, parseAuthorization, verifyRequest, type Ed25519, type Purpose, type SignedRequest } from '@salus/core';
 import type { KV } from '../../app/kv.js';
-import type { BlobStore } from '../../blobs/store.js';
+import { blobSha256, type BlobStore } from '../../blobs/store.js';
 import { getOrg } from '../identity/state.js';
 import type { RecordsIndex } from './index-db.js';
 import type { DisclosureRecorder } from './disclosures.js';
@@ -24,7 +23,8 @@ import {
 export interface RecordsHttpDeps {
   readonly chainId: string;
   readonly ed: Ed25519;
-  readonly app: Application;
+  /** committed state (cached per height) */
+  readonly view: () => KV;
   readonly blobs: BlobStore;
   readonly index: RecordsIndex;
   readonly disclosures: DisclosureRecorder;
@@ -78,7 +78,7 @@ export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
     seen.check(r.key, r.nonce, r.at);
     return r;
   };
-  const view = () => d.app.committedView();
+  const view = d.view;
   const patientParam = (p: string) => {
     if (!PATIENT_ID.test(p)) throw new SalusError('INVALID_FIELD', 'patient must be pat-<32 hex>', { field: 'patient' });
     return p;
@@ -107,7 +107,7 @@ export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
     async (req, reply) => {
       if (!Buffer.isBuffer(req.body)) throw new SalusError('UNSUPPORTED_MEDIA_TYPE', 'send the blob as application/octet-stream');
       const bytes = new Uint8Array(req.body);
-      const hash = toHex(sha256(bytes));
+      const hash = blobSha256(bytes);
       if (hash !== req.params.hash) throw new SalusError('HASH_MISMATCH', `the body hashes to ${hash.slice(0, 16)}…, not to the address it was sent to`);
       const who = auth(req, hash);
       const patient = patientParam(req.query.patient ?? '');

@@ -40,6 +40,8 @@ export interface IndexedBlockTx {
 export class RecordsIndex {
   readonly db: Database.Database;
   private readonly s;
+  /** served reads not yet in a submitted batch: counted here, not by a query per read */
+  private unsent: number;
 
   constructor(file: string) {
     try {
@@ -71,6 +73,7 @@ export class RecordsIndex {
       dropTx: db.prepare('DELETE FROM pending WHERE tx = ?'),
       resetTx: db.prepare('UPDATE pending SET tx = NULL, submitted_at = NULL WHERE tx = ?'),
     };
+    this.unsent = this.s.unsubmittedCount.get()!.n;
   }
 
   get indexedHeight(): number {
@@ -132,6 +135,7 @@ export class RecordsIndex {
 
   addPending(entry: DisclosureEntry): void {
     this.s.addPending.run(JSON.stringify(entry));
+    this.unsent++;
   }
 
   unsubmitted(limit: number): { id: number; entry: DisclosureEntry }[] {
@@ -139,7 +143,7 @@ export class RecordsIndex {
   }
 
   get unsubmittedCount(): number {
-    return this.s.unsubmittedCount.get()!.n;
+    return this.unsent;
   }
 
   get pendingCount(): number {
@@ -148,7 +152,7 @@ export class RecordsIndex {
 
   markSubmitted(ids: readonly number[], tx: string, at: number): void {
     this.db.transaction(() => {
-      for (const id of ids) this.s.markSubmitted.run(tx, at, id);
+      for (const id of ids) this.unsent -= this.s.markSubmitted.run(tx, at, id).changes;
     })();
   }
 
@@ -163,7 +167,7 @@ export class RecordsIndex {
 
   /** The batch failed or was lost: its entries go back to the queue. */
   requeueBatch(tx: string): void {
-    this.s.resetTx.run(tx);
+    this.unsent += this.s.resetTx.run(tx).changes;
   }
 
   close(): void {

@@ -149,10 +149,13 @@ function disclose(ctx: TxContext, d: Disclose): void {
   const isValidator = validatorsForHeight(ctx.state, ctx.height).some((x) => x.pubKey === ctx.signerHex);
   const key = activeKey(ctx.state, ctx.signerHex);
   if (!isValidator && key?.role !== 'service') throw new SalusError('FORBIDDEN', 'disclosures are recorded by validators or registered service keys');
+  // A batch names few records many times: each is looked up once; a version exists iff 1 ≤ v ≤ latest.
+  const seen = new Map<string, RecordState>();
   for (const e of d.entries) {
-    const rec = getRecord(ctx.state, e.record);
+    let rec = seen.get(e.record);
+    if (!rec) seen.set(e.record, (rec = getRecord(ctx.state, e.record)));
     if (rec.patient !== e.patient) throw new SalusError('INVALID_FIELD', `record ${e.record} belongs to another patient`);
-    getVersion(ctx.state, e.record, e.version);
+    if (e.version < 1 || e.version > rec.latest) throw new SalusError('NOT_FOUND', `record ${e.record} has no version ${e.version}`);
   }
   ctx.emit('records.disclosed', { count: d.entries.length });
 }

@@ -1,4 +1,4 @@
-import { PURPOSES, SalusError, v, type Canonical, type Purpose } from '@salus/core';
+import { PURPOSES, SalusError, fromHex, toHex, v, type Canonical, type Purpose } from '@salus/core';
 import { HEX32, ORG_ID } from '../../config/genesis.js';
 
 /** Transaction types of the records module and their stateless checks. */
@@ -16,7 +16,7 @@ export const RECORDS_LIMITS = {
   envelopesMax: 64,
   grantsPerPatientMax: 128,
   scopeItemsMax: 64,
-  disclosuresPerTxMax: 120,
+  disclosuresPerTxMax: 200,
   reasonLengthMax: 500,
   /** longest break-glass access */
   emergencyMsMax: 24 * 3600_000,
@@ -156,20 +156,33 @@ function nonEmptySet<T extends string>(x: unknown, field: string, options: reado
   return list;
 }
 
+/**
+ * On the ledger a disclosure entry is a tuple, not a map: [patient, record, version, reader (32
+ * bytes), purpose, at, nonce (bytes), sig (64 bytes), basis]. Reads are the most numerous facts the
+ * ledger keeps; the tuple is about 40% smaller than the map and encodes without sorting keys.
+ */
+export const BASES = ['patient', 'author', 'grant', 'emergency'] as const;
+
+export function entryTuple(e: DisclosureEntry): Canonical {
+  return [e.patient, e.record, e.version, fromHex(e.reader, 32), e.purpose, e.at, fromHex(e.nonce), fromHex(e.sig, 64), e.basis];
+}
+
 function entry(x: unknown, i: number): DisclosureEntry {
   const f = `entries[${i}]`;
-  const r = v.record(x, f);
-  v.onlyKeys(r, ['patient', 'record', 'version', 'reader', 'purpose', 'at', 'nonce', 'sig', 'basis'], f);
+  const t = v.list(x, f, 9);
+  if (t.length !== 9) throw new SalusError('INVALID_FIELD', `${f} must be [patient, record, version, reader, purpose, at, nonce, sig, basis]`, { field: f });
+  const nonce = v.bytes(t[6], `${f}.nonce`);
+  if (nonce.length < 8 || nonce.length > 32) throw new SalusError('INVALID_FIELD', `${f}.nonce must be 8-32 bytes`, { field: `${f}.nonce` });
   return {
-    patient: patient(r.patient),
-    record: record(r.record),
-    version: v.uint(r.version, `${f}.version`),
-    reader: hex32(r.reader, `${f}.reader`),
-    purpose: v.oneOf(r.purpose, `${f}.purpose`, PURPOSES),
-    at: v.uint(r.at, `${f}.at`),
-    nonce: v.str(r.nonce, `${f}.nonce`, 64, /^[0-9a-f]{16,64}$/),
-    sig: v.str(r.sig, `${f}.sig`, 128, /^[0-9a-f]{128}$/),
-    basis: v.oneOf(r.basis, `${f}.basis`, ['patient', 'author', 'grant', 'emergency'] as const),
+    patient: patient(t[0]),
+    record: record(t[1], `${f}.record`),
+    version: v.uint(t[2], `${f}.version`),
+    reader: toHex(v.bytes(t[3], `${f}.reader`, 32)),
+    purpose: v.oneOf(t[4], `${f}.purpose`, PURPOSES),
+    at: v.uint(t[5], `${f}.at`),
+    nonce: toHex(nonce),
+    sig: toHex(v.bytes(t[7], `${f}.sig`, 64)),
+    basis: v.oneOf(t[8], `${f}.basis`, BASES),
   };
 }
 

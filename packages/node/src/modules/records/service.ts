@@ -18,6 +18,7 @@ import { Custodian } from './custodian.js';
 import { recordsRoutes } from './http.js';
 import { blobRefs } from './module.js';
 import { patientRecords } from './state.js';
+import type { KV } from '../../app/kv.js';
 
 export interface RecordsOptions extends DisclosureOptions {
   /** how many validators hold each blob (0: every node) */
@@ -57,6 +58,8 @@ export class RecordsService {
   private lastCommitAt = Date.now();
   private gcTimer: NodeJS.Timeout | undefined;
   private readonly erasedCache = new Set<string>();
+  /** committed state for the read path, decoded once per height */
+  private cache: KV;
   private heightWaiters: { height: number; resolve: () => void }[] = [];
 
   /**
@@ -80,6 +83,7 @@ export class RecordsService {
     private readonly opts: RecordsOptions,
     private readonly deps: { dataDir: string; chain: Chain; blocks: BlockStore; app: Application; ed: Ed25519; keys: IdentityKeys; nodeId: string; log: Logger; metrics?: Metrics },
   ) {
+    this.cache = deps.app.readCache();
     this.blobs = new SqliteBlobStore(join(deps.dataDir, 'blobs.sqlite'));
     this.index = new RecordsIndex(join(deps.dataDir, 'records.sqlite'));
     this.disclosures = new DisclosureRecorder(opts, { ...deps, index: this.index, lastCommitAt: () => this.lastCommitAt });
@@ -120,7 +124,7 @@ export class RecordsService {
 
   isErased(patient: string): boolean {
     if (this.erasedCache.has(patient)) return true;
-    const erased = patientRecords(this.deps.app.committedView(), patient).erased !== null;
+    const erased = patientRecords(this.cache, patient).erased !== null;
     if (erased) this.erasedCache.add(patient);
     return erased;
   }
@@ -138,6 +142,7 @@ export class RecordsService {
 
   /** A block committed: index it, pin and replicate its blobs, shred erased patients, settle disclosures. */
   onBlock(height: number, live = true): void {
+    this.cache = this.deps.app.readCache();
     if (height <= this.index.indexedHeight) return;
     if (live) this.lastCommitAt = Date.now();
     const { pins, erased, txs } = this.index.indexBlock(height, this.deps.blocks);
@@ -188,7 +193,7 @@ export class RecordsService {
     recordsRoutes(app, {
       chainId: this.deps.chain.chainId,
       ed: this.deps.ed,
-      app: this.deps.app,
+      view: () => this.cache,
       blobs: this.blobs,
       index: this.index,
       disclosures: this.disclosures,
