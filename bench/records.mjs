@@ -100,12 +100,14 @@ else await main();
 async function loadClient() {
   const { RecordsClient, SalusClient, Wallet } = await import('../packages/client/dist/index.js');
   const { createNativeEd25519 } = await import('../packages/node/dist/crypto/native-ed25519.js');
+  const { createNativeKeyWrap } = await import('../packages/node/dist/crypto/native-hpke.js');
   const ed = createNativeEd25519();
+  const kw = process.env.SALUS_BENCH_WEB_HPKE === '1' ? undefined : createNativeKeyWrap();
   process.on('disconnect', () => process.exit(0));
   process.on('message', async (m) => {
     if (m.cmd !== 'run') return;
     const client = new SalusClient({ url: m.url, ed });
-    const rcs = (m.readers ?? []).map((r) => new RecordsClient(client, Wallet.import(r.wallet, ed), { orgWallet: Wallet.import(r.org, ed) }));
+    const rcs = (m.readers ?? []).map((r) => new RecordsClient(client, Wallet.import(r.wallet, ed, kw), { orgWallet: Wallet.import(r.org, ed, kw) }));
     const items = m.items;
     let next = 0;
     const op = async (w) => {
@@ -204,7 +206,12 @@ async function main() {
     targetReadsPerS: 2000,
     out: join(BENCH_DIR, 'out'),
     keep: false,
+    // HPKE in the SDK: Node's native primitives (packages/node/src/crypto/native-hpke.ts), or with --web-hpke the WebCrypto one the browser uses
+    webHpke: false,
   });
+  if (flags.webHpke) process.env.SALUS_BENCH_WEB_HPKE = '1';
+  const { createNativeKeyWrap } = await import('../packages/node/dist/crypto/native-hpke.js');
+  const kw = flags.webHpke ? undefined : createNativeKeyWrap();
   if (flags.readNode < 0 || flags.readNode > 3) lib.fail('--read-node must be 0 to 3');
   if (flags.writers < 1 || flags.readers < 1 || flags.readProcs < 1 || flags.patients < 1 || flags.rounds < 1) lib.fail('--writers, --readers, --read-procs, --patients and --rounds must be at least 1');
   mkdirSync(flags.out, { recursive: true });
@@ -252,11 +259,13 @@ async function main() {
   const clientCrypto = await (async () => {
     const { sealBlobs, recordAad } = await import('../packages/client/dist/index.js');
     const ed0 = createNativeEd25519();
-    const w = Wallet.create(ed0);
+    const w = Wallet.create(ed0, kw);
+    const web = Wallet.create(ed0);
     const pt = new TextEncoder().encode(JSON.stringify(fhirDoc(flags.docBytes, 'x')));
     const aad = recordAad(`rec-${'0'.repeat(32)}`, 1, `pat-${'0'.repeat(32)}`);
     const six = Array.from({ length: 6 }, () => w.encryptionPublicKey);
-    const sealed = await sealBlobs(pt, [w.encryptionPublicKey], aad);
+    const sealed = await sealBlobs(pt, [w.encryptionPublicKey], aad, w.keyWrap);
+    const sealedWeb = await sealBlobs(pt, [web.encryptionPublicKey], aad);
     const cpuPer = async (n, f) => {
       for (let i = 0; i < 20; i++) await f();
       const c0 = process.cpuUsage();
@@ -267,8 +276,13 @@ async function main() {
     return {
       sign_request: await cpuPer(500, () => w.authorization(CHAIN_ID, { method: 'GET', path: '/v1/records/x/versions/1', purpose: 'treatment', bodyHash: '' })),
       unwrap_and_decrypt: await cpuPer(200, () => w.openRecord(sealed.content, sealed.envelopes[0].bytes, aad)),
-      encrypt_to_6_recipients: await cpuPer(100, () => sealBlobs(pt, six, aad)),
-      note: 'CPU ms per operation in this process (SDK: Wallet.authorization; Wallet.openRecord = HPKE unwrap via @hpke/core + AES-GCM; sealBlobs), measured before the validators start',
+      encrypt_to_6_recipients: await cpuPer(100, () => sealBlobs(pt, six, aad, w.keyWrap)),
+      web_hpke: {
+        unwrap_and_decrypt: await cpuPer(200, () => web.openRecord(sealedWeb.content, sealedWeb.envelopes[0].bytes, aad)),
+        encrypt_to_6_recipients: await cpuPer(100, () => sealBlobs(pt, six, aad)),
+      },
+      hpke: flags.webHpke ? 'WebCrypto (@hpke/core)' : 'native (node:crypto)',
+      note: 'CPU ms per operation in this process (SDK: Wallet.authorization; Wallet.openRecord = HPKE unwrap + AES-GCM; sealBlobs), measured before the validators start; web_hpke: the same with the WebCrypto HPKE a browser uses',
     };
   })();
   log(`[records] client crypto CPU per op: sign ${clientCrypto.sign_request} ms, unwrap+decrypt ${clientCrypto.unwrap_and_decrypt} ms, encrypt to 6 ${clientCrypto.encrypt_to_6_recipients} ms`);
@@ -357,25 +371,25 @@ async function main() {
   const ed = createNativeEd25519();
   const clients = [0, 1, 2, 3].map((i) => new SalusClient({ url: url(i), ed }));
   const adminJson = nodesInit.map((n) => JSON.parse(readFileSync(join(n.home, 'keys', `${n.org}-admin.json`), 'utf8')));
-  const admins = adminJson.map((j) => Wallet.import(j, ed));
+  const admins = adminJson.map((j) => Wallet.import(j, ed, kw));
   const memberPayload = (org, w, name) => ({ org, signingKey: w.publicKeyHex, encryptionKey: toHex(w.encryptionPublicKey), role: 'practitioner', name });
   const readOrgIdx = flags.readNode;
   const consentA = (readOrgIdx + 1) % 4; // authors the consent-phase records
   const consentB = (readOrgIdx + 2) % 4; // is granted and revoked
   const members = [[], [], [], []]; // per organisation: { wallet, name }
   const writerWallets = Array.from({ length: flags.writers }, (_, k) => {
-    const w = Wallet.create(ed);
+    const w = Wallet.create(ed, kw);
     members[k % 4].push({ w, name: `Dr Writer ${k}` });
     return w;
   });
   const readerWallets = Array.from({ length: 4 }, (_, k) => {
-    const w = Wallet.create(ed);
+    const w = Wallet.create(ed, kw);
     members[readOrgIdx].push({ w, name: `Dr Reader ${k}` });
     return w;
   });
-  const authorA = Wallet.create(ed);
+  const authorA = Wallet.create(ed, kw);
   members[consentA].push({ w: authorA, name: 'Dr Consent Author' });
-  const readerB = Wallet.create(ed);
+  const readerB = Wallet.create(ed, kw);
   members[consentB].push({ w: readerB, name: 'Dr Consent Reader' });
   const tSetup = now();
   await Promise.all(
@@ -387,8 +401,8 @@ async function main() {
 
   // patients: the write-phase ones grant all 4 organisations read+write on everything; the consent
   // patient grants organisation A read+write (it authors), B gets per-round grants
-  const patientWallets = Array.from({ length: flags.patients }, () => Wallet.create(ed));
-  const patientQ = Wallet.create(ed);
+  const patientWallets = Array.from({ length: flags.patients }, () => Wallet.create(ed, kw));
+  const patientQ = Wallet.create(ed, kw);
   const rc = (w, node, orgIdx) => new RecordsClient(clients[node], w, orgIdx === undefined ? {} : { orgWallet: admins[orgIdx] });
   const tPat = now();
   await Promise.all([

@@ -11,6 +11,8 @@ import {
   randomBytes,
   signRequest,
   type RequestClaims,
+  type KeyWrap,
+  hpke,
   pureEd25519,
   signTx,
   toHex,
@@ -32,20 +34,22 @@ export class Wallet {
   private constructor(
     private readonly keys: IdentityKeys,
     private readonly ed: Ed25519,
+    /** HPKE key wrapping: WebCrypto by default; a Node process may pass the native one */
+    readonly keyWrap: KeyWrap,
   ) {}
 
-  static create(ed: Ed25519 = pureEd25519): Wallet {
-    return new Wallet(generateIdentityKeys(), ed);
+  static create(ed: Ed25519 = pureEd25519, kw: KeyWrap = hpke.webKeyWrap): Wallet {
+    return new Wallet(generateIdentityKeys(), ed, kw);
   }
 
-  static fromSeed(signing: Uint8Array, encryption: Uint8Array, ed: Ed25519 = pureEd25519): Wallet {
-    return new Wallet(generateIdentityKeys({ signing, encryption }), ed);
+  static fromSeed(signing: Uint8Array, encryption: Uint8Array, ed: Ed25519 = pureEd25519, kw: KeyWrap = hpke.webKeyWrap): Wallet {
+    return new Wallet(generateIdentityKeys({ signing, encryption }), ed, kw);
   }
 
-  static import(json: unknown, ed: Ed25519 = pureEd25519): Wallet {
+  static import(json: unknown, ed: Ed25519 = pureEd25519, kw: KeyWrap = hpke.webKeyWrap): Wallet {
     const o = json as WalletJson;
     if (o?.type !== 'salus-identity-keys' || !o.signing || !o.encryption) throw new SalusError('INVALID_FIELD', 'not a Salus key file');
-    const w = Wallet.fromSeed(fromHex(o.signing.secretKey, 32), fromHex(o.encryption.secretKey, 32), ed);
+    const w = Wallet.fromSeed(fromHex(o.signing.secretKey, 32), fromHex(o.encryption.secretKey, 32), ed, kw);
     if (w.publicKeyHex !== o.signing.publicKey || toHex(w.encryptionPublicKey) !== o.encryption.publicKey) {
       throw new SalusError('INVALID_FIELD', 'key file public keys do not match its secret keys');
     }
@@ -85,16 +89,16 @@ export class Wallet {
 
   /** Decrypts a record version with this wallet's encryption key. */
   openRecord(content: Uint8Array, envelope: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
-    return openBlobs(content, envelope, this.keys.encryption.secretKey, aad);
+    return openBlobs(content, envelope, this.keys.encryption.secretKey, aad, this.keyWrap);
   }
 
   /** Re-wraps a data key this wallet can open for another recipient. */
   rewrap(envelope: Uint8Array, recipient: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
-    return rewrap(envelope, this.keys.encryption.secretKey, recipient, aad);
+    return rewrap(envelope, this.keys.encryption.secretKey, recipient, aad, this.keyWrap);
   }
 
   openKeyring(bytes: Uint8Array, patient: string): Promise<Uint8Array> {
-    return openKeyring(bytes, this.keys.encryption.publicKey, this.keys.encryption.secretKey, patient);
+    return openKeyring(bytes, this.keys.encryption.publicKey, this.keys.encryption.secretKey, patient, this.keyWrap);
   }
 
   /** Builds and signs a transaction; returns it with its canonical bytes and hash. */

@@ -69,18 +69,30 @@ export async function unwrapKey(envelope: Envelope, secretKey: Uint8Array, aad: 
   }
 }
 
-export async function seal(plaintext: Uint8Array, recipients: readonly Uint8Array[], aad: Uint8Array): Promise<Sealed> {
+/**
+ * The HPKE single-shot key wrap (base mode, sequence 0, info = aad), injectable like Ed25519: this
+ * module's WebCrypto one (via @hpke/core) runs everywhere; a node process may pass a native one
+ * (packages/node/src/crypto/native-hpke.ts) that gives the same bytes faster.
+ */
+export interface KeyWrap {
+  wrapKey(dataKey: Uint8Array, recipient: Uint8Array, aad: Uint8Array): Promise<Envelope>;
+  unwrapKey(envelope: Envelope, secretKey: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
+}
+
+export const webKeyWrap: KeyWrap = { wrapKey, unwrapKey };
+
+export async function seal(plaintext: Uint8Array, recipients: readonly Uint8Array[], aad: Uint8Array, kw: KeyWrap = webKeyWrap): Promise<Sealed> {
   const dataKey = randomBytes(DATA_KEY_BYTES);
   const nonce = randomBytes(NONCE_BYTES);
   const key = await aesKey(dataKey);
   const ciphertext = new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv: ab(nonce), additionalData: ab(aad) }, key, ab(plaintext)));
-  const envelopes = await Promise.all(recipients.map((r) => wrapKey(dataKey, r, aad)));
+  const envelopes = await Promise.all(recipients.map((r) => kw.wrapKey(dataKey, r, aad)));
   dataKey.fill(0);
   return { nonce, ciphertext, envelopes };
 }
 
-export async function open(sealed: Sealed, envelope: Envelope, secretKey: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
-  const dataKey = await unwrapKey(envelope, secretKey, aad);
+export async function open(sealed: Sealed, envelope: Envelope, secretKey: Uint8Array, aad: Uint8Array, kw: KeyWrap = webKeyWrap): Promise<Uint8Array> {
+  const dataKey = await kw.unwrapKey(envelope, secretKey, aad);
   try {
     const key = await aesKey(dataKey);
     return new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv: ab(sealed.nonce), additionalData: ab(aad) }, key, ab(sealed.ciphertext)));

@@ -5,7 +5,7 @@ export * from './hash.js';
 export * from './ed25519.js';
 export * from './signing.js';
 export * as hpke from './hpke.js';
-export type { Envelope, Sealed } from './hpke.js';
+export type { Envelope, KeyWrap, Sealed } from './hpke.js';
 export * from './merkle.js';
 export * from './smt.js';
 export * from './limits.js';

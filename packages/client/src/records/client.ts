@@ -90,7 +90,7 @@ export class RecordsClient {
    * organisation, and grants the organisation read and write for treatment. Later, handOver() moves
    * control to the patient's own keys.
    */
-  static async onboard(client: SalusClient, member: Wallet, org: string, custodial: Wallet = Wallet.create()): Promise<RecordsClient> {
+  static async onboard(client: SalusClient, member: Wallet, org: string, custodial: Wallet = Wallet.create(undefined, member.keyWrap)): Promise<RecordsClient> {
     await client.send(member, 'identity', 'onboard_patient', { org, signingKey: custodial.publicKeyHex, encryptionKey: toHex(custodial.encryptionPublicKey) });
     const rc = new RecordsClient(client, custodial);
     const orgKey = (await client.request<{ encryptionKey: string }>('GET', `/v1/identity/orgs/${org}`)).encryptionKey;
@@ -164,7 +164,7 @@ export class RecordsClient {
   async setKeyring(tagKey: Uint8Array, others: readonly string[]): Promise<void> {
     const patient = this.patientId;
     const recipients = [...new Set([toHex(this.wallet.encryptionPublicKey), ...others])];
-    const bytes = await sealKeyring(tagKey, recipients.map((r) => fromHex(r, 32)), patient);
+    const bytes = await sealKeyring(tagKey, recipients.map((r) => fromHex(r, 32)), patient, this.wallet.keyWrap);
     const blob = await this.uploadBlob(bytes, patient);
     await this.send('set_keyring', { patient, blob, recipients });
     this.tagKeys.set(patient, tagKey);
@@ -311,7 +311,7 @@ export class RecordsClient {
     const q = `${o.record ? `record=${record}&` : ''}tags=${tags.join(',')}&emergency=${emergency}`;
     const { recipients } = await this.authed<{ recipients: string[] }>('GET', `/v1/records/patients/${patient}/recipients?${q}`);
     const plaintext = utf8ToBytes(JSON.stringify(resource));
-    const sealed = await sealBlobs(plaintext, recipients.map((r) => fromHex(r, 32)), recordAad(record, version, patient));
+    const sealed = await sealBlobs(plaintext, recipients.map((r) => fromHex(r, 32)), recordAad(record, version, patient), this.wallet.keyWrap);
     const content = await this.uploadBlob(sealed.content, patient);
     const envelopes = [];
     for (const e of sealed.envelopes) envelopes.push({ to: e.to, blob: await this.uploadBlob(e.bytes, patient) });

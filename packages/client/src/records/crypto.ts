@@ -1,4 +1,4 @@
-import { SalusError, decode, encode, hmacSha256, hpke, randomBytes, sha256, toHex, utf8ToBytes, v, type Envelope } from '@salus/core';
+import { SalusError, decode, encode, hmacSha256, hpke, randomBytes, sha256, toHex, utf8ToBytes, v, type Envelope, type KeyWrap } from '@salus/core';
 
 /**
  * Record cryptography, done by the client so that no node sees content: a fresh AES-256-GCM data
@@ -43,21 +43,21 @@ export interface SealedBlobs {
   readonly envelopes: readonly { readonly to: string; readonly bytes: Uint8Array }[];
 }
 
-export async function sealBlobs(plaintext: Uint8Array, recipients: readonly Uint8Array[], aad: Uint8Array): Promise<SealedBlobs> {
-  const sealed = await hpke.seal(plaintext, recipients, aad);
+export async function sealBlobs(plaintext: Uint8Array, recipients: readonly Uint8Array[], aad: Uint8Array, kw: KeyWrap = hpke.webKeyWrap): Promise<SealedBlobs> {
+  const sealed = await hpke.seal(plaintext, recipients, aad, kw);
   return { content: encodeContent(sealed), envelopes: sealed.envelopes.map((e) => ({ to: toHex(e.recipient), bytes: encodeEnvelope(e) })) };
 }
 
-export async function openBlobs(content: Uint8Array, envelope: Uint8Array, secretKey: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
+export async function openBlobs(content: Uint8Array, envelope: Uint8Array, secretKey: Uint8Array, aad: Uint8Array, kw: KeyWrap = hpke.webKeyWrap): Promise<Uint8Array> {
   const c = decodeContent(content);
-  return hpke.open({ ...c, envelopes: [] }, decodeEnvelope(envelope), secretKey, aad);
+  return hpke.open({ ...c, envelopes: [] }, decodeEnvelope(envelope), secretKey, aad, kw);
 }
 
 /** A data key re-wrapped for a new recipient by a holder of an envelope (the patient or the authoring organisation). */
-export async function rewrap(envelope: Uint8Array, holderSecret: Uint8Array, recipient: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
-  const dataKey = await hpke.unwrapKey(decodeEnvelope(envelope), holderSecret, aad);
+export async function rewrap(envelope: Uint8Array, holderSecret: Uint8Array, recipient: Uint8Array, aad: Uint8Array, kw: KeyWrap = hpke.webKeyWrap): Promise<Uint8Array> {
+  const dataKey = await kw.unwrapKey(decodeEnvelope(envelope), holderSecret, aad);
   try {
-    return encodeEnvelope(await hpke.wrapKey(dataKey, recipient, aad));
+    return encodeEnvelope(await kw.wrapKey(dataKey, recipient, aad));
   } finally {
     dataKey.fill(0);
   }
@@ -65,17 +65,17 @@ export async function rewrap(envelope: Uint8Array, holderSecret: Uint8Array, rec
 
 // ── the patient's keyring: the tag key, sealed to the patient and the parties that write records ──
 
-export async function sealKeyring(tagKey: Uint8Array, recipients: readonly Uint8Array[], patient: string): Promise<Uint8Array> {
-  const s = await hpke.seal(tagKey, recipients, keyringAad(patient));
+export async function sealKeyring(tagKey: Uint8Array, recipients: readonly Uint8Array[], patient: string, kw: KeyWrap = hpke.webKeyWrap): Promise<Uint8Array> {
+  const s = await hpke.seal(tagKey, recipients, keyringAad(patient), kw);
   return encode({ v: 1, nonce: s.nonce, ciphertext: s.ciphertext, envelopes: s.envelopes.map((e) => ({ recipient: e.recipient, enc: e.enc, wrappedKey: e.wrappedKey })) });
 }
 
-export async function openKeyring(bytes: Uint8Array, publicKey: Uint8Array, secretKey: Uint8Array, patient: string): Promise<Uint8Array> {
+export async function openKeyring(bytes: Uint8Array, publicKey: Uint8Array, secretKey: Uint8Array, patient: string, kw: KeyWrap = hpke.webKeyWrap): Promise<Uint8Array> {
   const r = v.record(decode(bytes, 64 * 1024), 'keyring');
   const envs = v.list(r.envelopes, 'keyring.envelopes', 64) as Envelope[];
   const mine = envs.find((e) => toHex(e.recipient) === toHex(publicKey));
   if (!mine) throw new SalusError('DECRYPTION_FAILED', 'the keyring has no envelope for this key');
-  const key = await hpke.open({ nonce: v.bytes(r.nonce, 'nonce', 12), ciphertext: v.bytes(r.ciphertext, 'ciphertext'), envelopes: [] }, mine, secretKey, keyringAad(patient));
+  const key = await hpke.open({ nonce: v.bytes(r.nonce, 'nonce', 12), ciphertext: v.bytes(r.ciphertext, 'ciphertext'), envelopes: [] }, mine, secretKey, keyringAad(patient), kw);
   if (key.length !== 32) throw new SalusError('DECRYPTION_FAILED', 'the keyring does not hold a 32-byte tag key');
   return key;
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { SalusError, type Canonical } from '@salus/core';
 import { SalusClient, Wallet } from '@salus/client';
 import { createNativeEd25519 } from '../crypto/native-ed25519.js';
+import { createNativeKeyWrap } from '../crypto/native-hpke.js';
 import { print } from './keys.js';
 
 export const DEFAULT_NODE = 'http://127.0.0.1:26657';
@@ -15,7 +16,7 @@ export function loadWallet(file: string): Wallet {
   } catch {
     throw new SalusError('CONFIG', `cannot read key file ${file}`);
   }
-  return Wallet.import(json, createNativeEd25519());
+  return Wallet.import(json, createNativeEd25519(), createNativeKeyWrap());
 }
 
 function parsePayload(text: string): Canonical {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { encodeTx, fromHex, signTx, toHex, type Ed25519, type IdentityKeys } from '@salus/core';
+import { encodeTx, fromHex, signTx, toHex, type Ed25519, type IdentityKeys, type KeyWrap } from '@salus/core';
 import { blobHash, recordAad, rewrap } from '@salus/client';
 import type { Chain } from '../../ledger/chain.js';
 import type { Application } from '../../app/application.js';
@@ -23,7 +23,7 @@ export class Custodian {
   private readonly queue: Promise<void>[] = [];
 
   constructor(
-    private readonly deps: { keys: IdentityKeys; chain: Chain; app: Application; store: BlobStore; index: RecordsIndex; ed: Ed25519; log: Logger; fetch: (hashes: string[]) => Promise<void> },
+    private readonly deps: { keys: IdentityKeys; chain: Chain; app: Application; store: BlobStore; index: RecordsIndex; ed: Ed25519; keyWrap: KeyWrap; log: Logger; fetch: (hashes: string[]) => Promise<void> },
   ) {
     this.orgKeyHex = toHex(deps.keys.signing.publicKey);
     this.orgEncHex = toHex(deps.keys.encryption.publicKey);
@@ -63,7 +63,7 @@ export class Custodian {
       await this.deps.fetch([mine.blob]);
       const bytes = await this.deps.store.get(mine.blob);
       if (!bytes) continue;
-      const env = await rewrap(bytes, this.deps.keys.encryption.secretKey, fromHex(target.encryptionKey, 32), recordAad(record, version, patient));
+      const env = await rewrap(bytes, this.deps.keys.encryption.secretKey, fromHex(target.encryptionKey, 32), recordAad(record, version, patient), this.deps.keyWrap);
       const hash = blobHash(env);
       await this.deps.store.put(hash, env, patient);
       const nonce = this.deps.app.pendingNonce(this.orgKeyHex);

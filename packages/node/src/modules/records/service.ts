@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { SalusError, decodeTx, type Ed25519, type IdentityKeys } from '@salus/core';
 import { blobHolders } from '../../blobs/placement.js';
+import { createNativeKeyWrap } from '../../crypto/native-hpke.js';
 import type { Metrics } from '../../api/metrics.js';
 import type { Chain } from '../../ledger/chain.js';
 import type { BlockStore } from '../../ledger/blockstore.js';
@@ -88,7 +89,7 @@ export class RecordsService {
     this.index = new RecordsIndex(join(deps.dataDir, 'records.sqlite'));
     this.disclosures = new DisclosureRecorder(opts, { ...deps, index: this.index, lastCommitAt: () => this.lastCommitAt });
     if (opts.custodianKeyFile) {
-      this.custodian = new Custodian({ keys: readKeyFile(opts.custodianKeyFile), chain: deps.chain, app: deps.app, store: this.blobs, index: this.index, ed: deps.ed, log: deps.log, fetch: (h) => this.fetch(h) });
+      this.custodian = new Custodian({ keys: readKeyFile(opts.custodianKeyFile), chain: deps.chain, app: deps.app, store: this.blobs, index: this.index, ed: deps.ed, keyWrap: createNativeKeyWrap(), log: deps.log, fetch: (h) => this.fetch(h) });
     }
   }
 
