@@ -95,6 +95,10 @@ describe('records', () => {
     expect(log.some((e) => e.kind === 'revoke')).toBe(true);
     expect(log.filter((e) => e.kind === 'write').length).toBe(4);
     for (const e of log) expect(e.proven?.status).toBe('committed');
+    // paged with a cursor: the same entries, in the same order, none lost at page boundaries
+    const paged = await w.patient.disclosures({ verify: false, pageSize: 3 });
+    expect(paged.map((e) => `${e.height}.${e.index}.${e.seq}`)).toEqual(log.map((e) => `${e.height}.${e.index}.${e.seq}`));
+    expect((await rejection(w.patient.client.request('GET', `/v1/records/patients/${w.pid}/disclosures?after=x`, { headers: { authorization: w.wallets.patient.authorization('salus-test', { method: 'GET', path: `/v1/records/patients/${w.pid}/disclosures?after=x`, purpose: 'patient-request', bodyHash: '' }) } }))).code).toBe('INVALID_FIELD');
     const metrics = await (await fetch(`${w.t.url}/metrics`)).text();
     expect(metrics).toMatch(/salus_records_reads_total\{basis="emergency"\} [1-9]/);
     expect(metrics).toMatch(/salus_records_refused_total\{code="CONSENT_REQUIRED"\} [1-9]/);

@@ -268,8 +268,14 @@ export class RecordsClient {
   }
 
   /** The accounting of disclosures, each entry's transaction proven against the validators' commit. */
-  async disclosures(o: { verify?: boolean; fromHeight?: number } = {}): Promise<DisclosureEntry[]> {
-    const { entries } = await this.authed<{ entries: DisclosureEntry[] }>('GET', `/v1/records/patients/${this.patientId}/disclosures?fromHeight=${o.fromHeight ?? 0}`, { purpose: 'patient-request' });
+  async disclosures(o: { verify?: boolean; fromHeight?: number; pageSize?: number } = {}): Promise<DisclosureEntry[]> {
+    const entries: DisclosureEntry[] = [];
+    let cursor: string | null = `fromHeight=${o.fromHeight ?? 0}`;
+    while (cursor) {
+      const page: { entries: DisclosureEntry[]; next: string | null } = await this.authed('GET', `/v1/records/patients/${this.patientId}/disclosures?${cursor}&limit=${o.pageSize ?? 1000}`, { purpose: 'patient-request' });
+      entries.push(...page.entries);
+      cursor = page.next ? `after=${page.next}` : null;
+    }
     if (o.verify === false) return entries;
     const byTx = new Map<string, TxResponse>();
     const out: DisclosureEntry[] = [];

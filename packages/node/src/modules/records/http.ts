@@ -233,7 +233,7 @@ export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: { fromHeight?: string; limit?: string } }>(
+  app.get<{ Params: { id: string }; Querystring: { fromHeight?: string; after?: string; limit?: string } }>(
     '/v1/records/patients/:id/disclosures',
     { schema: { tags: ['records'], summary: "The patient's accounting of disclosures: every records transaction that touched them, with its ledger coordinates" } },
     async (req) => {
@@ -242,9 +242,19 @@ export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
       const kv = view();
       if (!isThePatient(kv, party(kv, who.key), patient)) throw new SalusError('NOT_THE_PATIENT', 'only the patient reads their accounting of disclosures');
       const from = Number(req.query.fromHeight ?? 0);
-      const limit = Math.min(Number(req.query.limit ?? 1000), 10_000);
-      if (!Number.isSafeInteger(from) || !Number.isSafeInteger(limit) || from < 0 || limit < 1) throw new SalusError('INVALID_FIELD', 'fromHeight and limit must be non-negative integers');
-      return { patient, entries: d.index.logOf(patient, from, limit), indexedHeight: d.index.indexedHeight, pending: d.index.pendingCount };
+      const limit = Number(req.query.limit ?? 1000);
+      if (!Number.isSafeInteger(from) || !Number.isSafeInteger(limit) || from < 0 || limit < 1 || limit > 10_000) throw new SalusError('INVALID_FIELD', 'fromHeight must be a height and limit 1-10000');
+      let after = { height: from - 1, index: Number.MAX_SAFE_INTEGER, seq: Number.MAX_SAFE_INTEGER };
+      if (req.query.after !== undefined) {
+        const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(req.query.after);
+        if (!m) throw new SalusError('INVALID_FIELD', 'after must be the "next" cursor of a previous page (height.index.seq)');
+        after = { height: Number(m[1]), index: Number(m[2]), seq: Number(m[3]) };
+      }
+      const entries = d.index.logOf(patient, after, limit);
+      const last = entries.at(-1);
+      // a full page has a cursor to the next one
+      const next = entries.length === limit && last ? `${last.height}.${last.index}.${last.seq}` : null;
+      return { patient, entries, next, indexedHeight: d.index.indexedHeight, pending: d.index.pendingCount };
     },
   );
 }

@@ -61,7 +61,9 @@ export class RecordsIndex {
       versionsOf: db.prepare<[string], { record: string; version: number; height: number }>('SELECT record, version, height FROM versions WHERE patient = ? ORDER BY height, record, version'),
       patientOfRecord: db.prepare<[string], { patient: string }>('SELECT patient FROM versions WHERE record = ? LIMIT 1'),
       putLog: db.prepare('INSERT OR REPLACE INTO log (patient, height, idx, seq, kind, tx) VALUES (?, ?, ?, ?, ?, ?)'),
-      logOf: db.prepare<[string, number, number], LogRow & { idx: number }>('SELECT height, idx, seq, kind, tx FROM log WHERE patient = ? AND height >= ? ORDER BY height, idx, seq LIMIT ?'),
+      logOf: db.prepare<[string, number, number, number, number], LogRow & { idx: number }>(
+        'SELECT height, idx, seq, kind, tx FROM log WHERE patient = ? AND (height, idx, seq) > (?, ?, ?) ORDER BY height, idx, seq LIMIT ?',
+      ),
       putBlob: db.prepare('INSERT OR IGNORE INTO blob_patient (hash, patient) VALUES (?, ?)'),
       blobPatient: db.prepare<[string], { patient: string }>('SELECT patient FROM blob_patient WHERE hash = ?'),
       addPending: db.prepare('INSERT INTO pending (entry) VALUES (?)'),
@@ -92,8 +94,9 @@ export class RecordsIndex {
     return this.s.versionsOf.all(patient);
   }
 
-  logOf(patient: string, fromHeight: number, limit: number): LogRow[] {
-    return this.s.logOf.all(patient, fromHeight, limit).map((r) => ({ height: r.height, index: r.idx, seq: r.seq, kind: r.kind, tx: r.tx }));
+  /** A page of a patient's accounting, in ledger order, after the entry (height, index, seq). */
+  logOf(patient: string, after: { height: number; index: number; seq: number }, limit: number): LogRow[] {
+    return this.s.logOf.all(patient, after.height, after.index, after.seq, limit).map((r) => ({ height: r.height, index: r.idx, seq: r.seq, kind: r.kind, tx: r.tx }));
   }
 
   /** Adds one block's records transactions to the index; returns what the node must act on (blobs to pin, erasures). */
