@@ -726,7 +726,7 @@ async function main() {
         drain_ms: round(drainMs, 0),
         all_served_reads_logged: counts['read:grant'] === servedReads && pending === 0,
         entries_per_patient: entriesPer,
-        sdk_disclosures_check: { patient: 0, entries_paged_with_limit_10000: entriesPer[0], sdk_disclosures_verify_false_length: sdkDisclosures.length, note: 'RecordsClient.disclosures() sends no limit (the node defaults to 1000) and does not page' },
+        sdk_disclosures_check: { patient: 0, entries_paged_with_limit_10000: entriesPer[0], sdk_disclosures_verify_false_length: sdkDisclosures.length, note: 'RecordsClient.disclosures() follows the next cursor page by page; its length must equal the count paged here' },
       },
     };
     log(`[records] disclosures: ${counts['read:grant']} read:grant entries committed for ${servedReads} served reads (queue drained in ${Math.round(drainMs)} ms, pending ${pending}); node ${otherNode} shows ${otherGrant}`);
