@@ -1,10 +1,15 @@
 import type { Command } from 'commander';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, readdirSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SalusError } from '@salus/core';
+import { Wallet } from '@salus/client';
 import { initLocalnet, localnetExists, localnetHome } from '../config/localnet.js';
+import { parseGenesis } from '../config/genesis.js';
+import { createNativeEd25519 } from '../crypto/native-ed25519.js';
+import { createNativeKeyWrap } from '../crypto/native-hpke.js';
+import { seedDemo, type DemoSummary } from '../demo/seed.js';
 
 export const LOCALNET_DIR = '.salus/localnet';
 const MAIN = join(fileURLToPath(new URL('.', import.meta.url)), 'main.js');
@@ -48,7 +53,8 @@ export function registerLocalnet(program: Command): void {
     .option('--chain-id <id>', 'chain id (when creating the network)', 'salus-localnet')
     .option('--api-port <port>', 'API port of node 0; node i listens on this + i', '26657')
     .option('--p2p-port <port>', 'p2p port of node 0; node i listens on this + i', '26756')
-    .action(async (o: { dir: string; validators: string; chainId: string; apiPort: string; p2pPort: string }) => {
+    .option('--demo-patients <n>', 'synthetic patients with records to create on first start (0: none)', '100')
+    .action(async (o: { dir: string; validators: string; chainId: string; apiPort: string; p2pPort: string; demoPatients: string }) => {
       if (!localnetExists(o.dir)) {
         initLocalnet({ dir: o.dir, validators: Number(o.validators), chainId: o.chainId, apiPortBase: Number(o.apiPort), p2pPortBase: Number(o.p2pPort) });
       }
@@ -94,5 +100,45 @@ export function registerLocalnet(program: Command): void {
       };
       process.once('SIGINT', shutdown);
       process.once('SIGTERM', shutdown);
+      await demo(o.dir, nodes, Number(o.demoPatients));
     });
+}
+
+/** Demo data on first start (in <dir>/demo), and ready-to-use commands for it on every start. */
+async function demo(dir: string, nodes: readonly Running[], patients: number): Promise<void> {
+  const demoDir = join(dir, 'demo');
+  const file = join(demoDir, 'demo.json');
+  let summary: DemoSummary;
+  if (existsSync(file)) summary = JSON.parse(readFileSync(file, 'utf8')) as DemoSummary;
+  else {
+    if (!Number.isSafeInteger(patients) || patients < 0) throw new SalusError('CONFIG', '--demo-patients must be a whole number');
+    if (patients === 0) return;
+    const genesis = parseGenesis(JSON.parse(readFileSync(join(nodes[0]!.home, 'genesis.json'), 'utf8')));
+    const ed = createNativeEd25519();
+    const kw = createNativeKeyWrap();
+    const orgs = genesis.organisations.map((g, i) => {
+      const n = nodes[i % nodes.length]!;
+      return { id: g.id, kind: g.kind, url: n.url!, admin: Wallet.import(JSON.parse(readFileSync(join(localnetHome(dir, i), 'keys', `${g.id}-admin.json`), 'utf8')), ed, kw) };
+    });
+    process.stdout.write(`Creating demo data: ${patients} synthetic patients with encrypted records (about ${Math.ceil(patients / 2)} s)…\n`);
+    const started = Date.now();
+    summary = await seedDemo(orgs, { patients, seed: 20261125, dir: demoDir }, (m) => process.stdout.write(`  ${m}\n`));
+    process.stdout.write(`Demo data ready in ${Math.round((Date.now() - started) / 1000)} s.\n`);
+  }
+  const p = summary.patients[0];
+  if (!p) return;
+  const obs = p.records.find((r) => r.type === 'Observation') ?? p.records[0]!;
+  const dr = summary.practitioners[0]!;
+  const hospitalKey = join(dir, `node0`, 'keys', `${summary.hospital}-admin.json`);
+  process.stdout.write(
+    [
+      `Demo: ${summary.patients.length} patients (key files ${join(dir, 'demo', 'patients')}), practitioners of ${summary.hospital} and others (${join(dir, 'demo', 'keys')}); all in ${join(dir, 'demo', 'demo.json')}`,
+      `  npx salus records list --key ${p.keyFile}                          # patient ${p.patient}: their records`,
+      `  npx salus records read ${obs.record} --key ${p.keyFile}        # decrypted in the CLI`,
+      `  npx salus records read ${obs.record} --key ${dr.keyFile} --org-key ${hospitalKey}   # as the hospital`,
+      `  npx salus records disclosures --key ${p.keyFile}                   # every read and write, proven`,
+      `  curl ${nodes[0]!.url}/v1/records/patients/${p.patient}            # consent facts on the ledger`,
+      '',
+    ].join('\n'),
+  );
 }
