@@ -83,6 +83,14 @@ export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
     if (!PATIENT_ID.test(p)) throw new SalusError('INVALID_FIELD', 'patient must be pat-<32 hex>', { field: 'patient' });
     return p;
   };
+  /** A signed request about one patient: who asks, the patient, committed state, the asking party. */
+  const patientRequest = (req: FastifyRequest<{ Params: { id: string } }>, refuseErased: boolean) => {
+    const who = auth(req);
+    const patient = patientParam(req.params.id);
+    const kv = view();
+    if (refuseErased) requireNotErased(patientRecords(kv, patient), patient);
+    return { who, patient, kv, p: party(kv, who.key) };
+  };
   const recordParam = (r: string) => {
     if (!RECORD_ID.test(r)) throw new SalusError('INVALID_FIELD', 'record must be rec-<32 hex>', { field: 'record' });
     return r;
@@ -193,11 +201,7 @@ export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
     '/v1/records/patients/:id/recipients',
     { schema: { tags: ['records'], summary: 'The encryption keys a new version must or may be wrapped to (patient, author, live grantees)' } },
     async (req) => {
-      const who = auth(req);
-      const patient = patientParam(req.params.id);
-      const kv = view();
-      requireNotErased(patientRecords(kv, patient), patient);
-      const p = party(kv, who.key);
+      const { patient, kv, p } = patientRequest(req, true);
       const record = req.query.record ? recordParam(req.query.record) : 'rec-00000000000000000000000000000000';
       const existing = req.query.record ? (kv.get(`records/rec/${record}`) as { org: string | null } | undefined) : undefined;
       const tags = req.query.tags ? req.query.tags.split(',').filter((t) => /^[0-9a-f]{64}$/.test(t)) : [];
@@ -212,11 +216,7 @@ export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
     '/v1/records/patients/:id/records',
     { schema: { tags: ['records'], summary: "The record versions of a patient this party may read (ids and heights only; nothing is disclosed)" } },
     async (req) => {
-      const who = auth(req);
-      const patient = patientParam(req.params.id);
-      const kv = view();
-      requireNotErased(patientRecords(kv, patient), patient);
-      const p = party(kv, who.key);
+      const { who, patient, kv, p } = patientRequest(req, true);
       const now = Date.now();
       const out = [];
       for (const v of d.index.versionsOf(patient)) {
@@ -237,10 +237,8 @@ export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
     '/v1/records/patients/:id/disclosures',
     { schema: { tags: ['records'], summary: "The patient's accounting of disclosures: every records transaction that touched them, with its ledger coordinates" } },
     async (req) => {
-      const who = auth(req);
-      const patient = patientParam(req.params.id);
-      const kv = view();
-      if (!isThePatient(kv, party(kv, who.key), patient)) throw new SalusError('NOT_THE_PATIENT', 'only the patient reads their accounting of disclosures');
+      const { patient, kv, p } = patientRequest(req, false);
+      if (!isThePatient(kv, p, patient)) throw new SalusError('NOT_THE_PATIENT', 'only the patient reads their accounting of disclosures');
       const from = Number(req.query.fromHeight ?? 0);
       const limit = Number(req.query.limit ?? 1000);
       if (!Number.isSafeInteger(from) || !Number.isSafeInteger(limit) || from < 0 || limit < 1 || limit > 10_000) throw new SalusError('INVALID_FIELD', 'fromHeight must be a height and limit 1-10000');

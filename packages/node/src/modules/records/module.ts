@@ -5,6 +5,7 @@ import { validatorsForHeight } from '../governance/state.js';
 import {
   RECORDS_TX_TYPES,
   parseRecordsPayload,
+  type RecordsTxType,
   type AddEnvelopes,
   type BreakGlass,
   type Disclose,
@@ -177,6 +178,18 @@ function setKeyring(ctx: TxContext, k: SetKeyring): void {
   ctx.emit('records.keyring_set', { patient: k.patient });
 }
 
+/** One handler per transaction type (the router has already checked that the type is one of these). */
+const HANDLERS: { readonly [T in RecordsTxType]: (ctx: TxContext, p: never) => void } = {
+  set_keyring: setKeyring,
+  write,
+  add_envelopes: addEnvelopes,
+  grant,
+  revoke,
+  break_glass: breakGlass,
+  disclose,
+  erase,
+};
+
 export const recordsModule: Module = {
   name: 'records',
   txTypes: RECORDS_TX_TYPES,
@@ -185,25 +198,7 @@ export const recordsModule: Module = {
   checkPayload: (type, payload) => void parseRecordsPayload(type, payload),
 
   execute(ctx, type, payload) {
-    const p = parseRecordsPayload(type, payload);
-    switch (type) {
-      case 'set_keyring':
-        return setKeyring(ctx, p as SetKeyring);
-      case 'write':
-        return write(ctx, p as Write);
-      case 'add_envelopes':
-        return addEnvelopes(ctx, p as AddEnvelopes);
-      case 'grant':
-        return grant(ctx, p as Grant);
-      case 'revoke':
-        return revoke(ctx, p as Revoke);
-      case 'break_glass':
-        return breakGlass(ctx, p as BreakGlass);
-      case 'disclose':
-        return disclose(ctx, p as Disclose);
-      case 'erase':
-        return erase(ctx, p as Erase);
-    }
+    HANDLERS[type as RecordsTxType](ctx, parseRecordsPayload(type, payload) as never);
   },
 
   routes: recordsStateRoutes,
