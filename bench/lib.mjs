@@ -1,5 +1,6 @@
-// Shared helpers of the benchmarks: flags, statistics, machine facts, transaction generation and a
-// bench chain (genesis + SalusNode + solo block producer) driven in-process.
+// Shared helpers of the benchmarks: flags, statistics, machine facts, transaction generation, a
+// bench chain (genesis + SalusNode + solo block producer) driven in-process, and the validator
+// processes of the multi-process benchmarks (network.mjs, records.mjs).
 // Benchmarks print exactly one JSON object on stdout; everything else goes to stderr.
 import { createPrivateKey, createPublicKey, randomBytes, sign as nodeSign } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -8,7 +9,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import http from 'node:http';
+import { createServer } from 'node:net';
 
 import * as core from '../packages/core/dist/index.js';
 import { SoloEngine, systemClock } from '../packages/consensus/dist/index.js';
@@ -463,6 +466,218 @@ export function submitAndCommit(b, txs, blockTxs, onBlock) {
     onBlock?.(end);
   }
   return { submitMs, commitMs };
+}
+
+// ---------------------------------------------------------------------------------------------
+// validator processes (network.mjs, records.mjs): `salus start` children, their HTTP API, cleanup
+
+const MAIN_JS = join(BENCH_DIR, '..', 'packages/node/dist/cli/main.js');
+const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Wall-clock milliseconds with sub-millisecond resolution (performance.timeOrigin + performance.now()). */
+const wallNow = () => performance.timeOrigin + performance.now();
+
+/**
+ * What a multi-process benchmark owns: a fresh temp directory (`prefix`) and the child processes it
+ * passes to track(). cleanup() SIGKILLs every tracked child still running and removes the directory
+ * (with `keep`, logs `[tag] kept <dir>` instead); it runs once, and is registered on process exit, so
+ * a failure (fail(), an exception) still cleans up. Signals are the caller's: each benchmark reacts
+ * to them its own way.
+ */
+export function ownedProcessesAndDir({ prefix, keep, tag }) {
+  const dir = tempDir(prefix);
+  const children = new Set();
+  let cleaned = false;
+  const cleanup = () => {
+    if (cleaned) return;
+    cleaned = true;
+    for (const c of children) {
+      try {
+        if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      } catch {}
+    }
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+    else log(`[${tag}] kept ${dir}`);
+  };
+  process.on('exit', cleanup);
+  /** Tracks a child process until it exits; returns it. */
+  const track = (c) => {
+    children.add(c);
+    c.once('exit', () => children.delete(c));
+    return c;
+  };
+  return { dir, track, cleanup };
+}
+
+/** The last `n` characters of a text file, or '' when it cannot be read. */
+function fileTail(file, n) {
+  try {
+    return readFileSync(file, 'utf8').slice(-n);
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Spawns validator `i` as `node [nodeArgs] packages/node/dist/cli/main.js start --home <home>` (stdout
+ * piped and read, stderr appended to <home>/node.log), tracked by `track`. Resolves, once the node
+ * prints its API address, with { i, home, child, pid, url, spawnedAt, apiAt, startHeight, alive }
+ * (spawnedAt, apiAt: wall-clock ms; startHeight: the height it printed, -1 when none). Rejects when it
+ * exits before that (with the end of its node.log) or after `timeoutMs`. Afterwards `alive` turns false
+ * when it exits; an exit without `expectExit` set on the returned object is a crash: logged with the
+ * end of node.log and passed to onCrash({ node, exit, logTail }).
+ */
+export async function spawnValidator({ i, home, nodeArgs = [], track, tag, onCrash, timeoutMs = 60_000 }) {
+  const logFile = join(home, 'node.log');
+  const logFd = openSync(logFile, 'a');
+  const spawnedAt = wallNow();
+  const child = track(spawn(process.execPath, [...nodeArgs, MAIN_JS, 'start', '--home', home], { stdio: ['ignore', 'pipe', logFd] }));
+  closeSync(logFd);
+  const v = await new Promise((resolve, reject) => {
+    let outText = '';
+    let found = false;
+    const timer = setTimeout(() => reject(new Error(`validator ${i} did not start in ${timeoutMs / 1000} s; see ${logFile}`)), timeoutMs);
+    child.stdout.on('data', (d) => {
+      if (found) return; // keep draining the pipe
+      outText += d;
+      const url = /API\s+(\S+)\/v1\/status/.exec(outText)?.[1];
+      if (url) {
+        found = true;
+        clearTimeout(timer);
+        resolve({ i, home, child, pid: child.pid, url, spawnedAt, apiAt: wallNow(), startHeight: Number(/height (\d+)/.exec(outText)?.[1] ?? -1), alive: true });
+      }
+    });
+    child.once('exit', (code, sig) => {
+      clearTimeout(timer);
+      reject(new Error(`validator ${i} exited (${sig ?? code}) before serving; its node.log ends:\n${fileTail(logFile, 3000)}`));
+    });
+  });
+  child.once('exit', (code, sig) => {
+    v.alive = false;
+    if (v.expectExit) return;
+    const logTail = fileTail(logFile, 1500);
+    onCrash?.({ node: i, exit: sig ?? code, logTail });
+    log(`[${tag}] validator ${i} exited unexpectedly (${sig ?? code}); its node.log ends:\n${logTail}`);
+  });
+  return v;
+}
+
+/**
+ * Stops the live validators: SIGTERM, then SIGKILL after `graceS` seconds. Resolves with one entry per
+ * validator: its exit code or signal, 'SIGKILL after <graceS> s', or null for one that was not alive.
+ */
+export function stopValidators(vals, graceS) {
+  return Promise.all(
+    vals.map((v) => {
+      if (!v.alive) return null;
+      const exited = new Promise((r) => v.child.once('exit', (code, sig) => r(sig ?? code)));
+      v.expectExit = true;
+      v.child.kill('SIGTERM');
+      return Promise.race([exited, sleep(graceS * 1000).then(() => (v.child.kill('SIGKILL'), `SIGKILL after ${graceS} s`))]);
+    }),
+  );
+}
+
+/** What each validator logged at level warn and above (its <home>/node.log, JSON lines), counted by message (numbers in reasons as N). */
+export function nodeLogWarnings(vals) {
+  return vals.map((v) => {
+    const counts = {};
+    try {
+      for (const line of readFileSync(join(v.home, 'node.log'), 'utf8').split('\n')) {
+        if (!line.startsWith('{')) continue;
+        try {
+          const j = JSON.parse(line);
+          const key = `${j.level >= 50 ? 'error' : 'warn'}: ${j.msg}${j.reason ? ` (${String(j.reason).replace(/\d+/g, 'N')})` : ''}`;
+          counts[key] = (counts[key] ?? 0) + 1;
+        } catch {}
+      }
+    } catch {}
+    return counts;
+  });
+}
+
+/**
+ * A JSON GET over `agent`: getJson(url, timeoutMs = 5000) resolves with the parsed body of a 200; any
+ * other status rejects with an Error carrying `status` and the body's error code as `code`.
+ */
+export function jsonGetter(agent) {
+  return (u, timeoutMs = 5000) =>
+    new Promise((resolve, reject) => {
+      const req = http.get(u, { agent, timeout: timeoutMs }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            const body = Buffer.concat(chunks).toString();
+            if (res.statusCode !== 200) return reject(Object.assign(new Error(`${u}: HTTP ${res.statusCode} ${body.slice(0, 200)}`), { status: res.statusCode, code: errorCodeOf(body) }));
+            resolve(JSON.parse(body));
+          } catch (e) {
+            reject(e);
+          }
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`${u}: timeout`)));
+      req.on('error', reject);
+    });
+}
+
+function errorCodeOf(body) {
+  try {
+    return JSON.parse(body)?.error?.code;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The committed height a node's API reports (GET <apiUrl>/v1/status, 2 s timeout), or -1. */
+export const heightAt = (getJson, apiUrl) => getJson(`${apiUrl}/v1/status`, 2000).then((s) => s.height, () => -1);
+
+/** Waits until every API in `apiUrls` reports height >= minHeight; fails the benchmark after timeoutMs. */
+export async function waitForHeight(getJson, apiUrls, minHeight = 2, timeoutMs = 60_000) {
+  const end = Date.now() + timeoutMs;
+  while (!(await Promise.all(apiUrls.map((u) => heightAt(getJson, u)))).every((h) => h >= minHeight)) {
+    if (Date.now() > end) fail(`the ${apiUrls.length} validators did not commit ${minHeight} blocks within ${timeoutMs / 1000} s`);
+    await sleep(200);
+  }
+}
+
+/**
+ * Whether the nodes agree: their heights, the lowest of them, and whether every node returns the same
+ * block hash at that height (a node whose block cannot be read counts as disagreeing).
+ */
+export async function chainConsistency(getJson, apiUrls, blockTimeoutMs = 5000) {
+  const heights = await Promise.all(apiUrls.map((u) => heightAt(getJson, u)));
+  const common = Math.min(...heights);
+  const hashes = await Promise.all(apiUrls.map((u) => getJson(`${u}/v1/blocks/${common}`, blockTimeoutMs).then((b) => b.header.hash, () => null)));
+  return { heights, common_height: common, same_block_hash_at_common_height: new Set(hashes).size === 1 && hashes[0] !== null };
+}
+
+/** user + system CPU seconds of a process (from /proc/<pid>/stat), or NaN. */
+export function procCpuS(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The first of `count` consecutive TCP ports free on 127.0.0.1 (random bases in 20000–60000; fails the benchmark after 50 tries). */
+export async function freePortRange(count) {
+  const free = (port) =>
+    new Promise((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    let ok = true;
+    for (let p = base; p < base + count && ok; p++) ok = await free(p);
+    if (ok) return base;
+  }
+  fail('no free port range found');
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -29,11 +29,10 @@
 // idle, several rounds) ÷ 4 validators, since every validator verifies every transaction once.
 // Prints one JSON object on stdout (progress on stderr); writes bench/out/network.json and
 // bench/out/network-timeline.svg.
-import { fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { createHash, verify as cryptoVerify } from 'node:crypto';
 import http from 'node:http';
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync, fstatSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -41,7 +40,6 @@ import { fileURLToPath } from 'node:url';
 const SELF = fileURLToPath(import.meta.url);
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux
 class Aborted extends Error {}
 const die = (message) => {
   process.stderr.write(`bench: ${message}\n`);
@@ -256,10 +254,9 @@ function loadClient() {
 
 async function main() {
   const lib = await import('./lib.mjs');
-  const { BENCH_DIR, CHAIN_ID, createNativeEd25519, emit, fail, generateTxs, loadMeter, log, machine, median, parseFlags, quantile, round, spkiOf, tempDir, verifyRate, verifySamples } = lib;
+  const { BENCH_DIR, CHAIN_ID, chainConsistency, createNativeEd25519, emit, fail, freePortRange, generateTxs, heightAt, jsonGetter, loadMeter, log, machine, median, nodeLogWarnings, ownedProcessesAndDir, parseFlags, procCpuS, quantile, round, spawnValidator, spkiOf, stopValidators, verifyRate, verifySamples, waitForHeight } = lib;
   const { initLocalnet } = await import('../packages/node/dist/config/localnet.js');
   const { networkTimelineSvg } = await import('./plot.mjs');
-  const MAIN = join(BENCH_DIR, '..', 'packages/node/dist/cli/main.js');
 
   const flags = parseFlags({
     txs: 1_000_000,
@@ -303,21 +300,7 @@ async function main() {
 
   // ---------------------------------------------------------------------------------------------
   // cleanup of everything started here, also on failure
-  const dir = tempDir('salus-bench-net-');
-  const children = new Set();
-  let cleaned = false;
-  const cleanup = () => {
-    if (cleaned) return;
-    cleaned = true;
-    for (const c of children) {
-      try {
-        if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-      } catch {}
-    }
-    if (!flags.keep) rmSync(dir, { recursive: true, force: true });
-    else log(`[network] kept ${dir}`);
-  };
-  process.on('exit', cleanup);
+  const { dir, track, cleanup } = ownedProcessesAndDir({ prefix: 'salus-bench-net-', keep: flags.keep, tag: 'network' });
   // A first signal ends the running phase early and still writes the results; a second one exits at once.
   let interrupted = false;
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
@@ -326,11 +309,6 @@ async function main() {
       interrupted = true;
       log(`[network] ${sig}: ending the run early (again to exit at once)`);
     });
-  const track = (c) => {
-    children.add(c);
-    c.once('exit', () => children.delete(c));
-    return c;
-  };
 
   const meterAll = loadMeter();
   const mach = machine();
@@ -386,49 +364,15 @@ async function main() {
   const crashes = [];
   let lastHSeen = () => null;
   const startValidator = async (i, restart = false) => {
-    const home = nodesInit[i].home;
-    const logFd = openSync(join(home, 'node.log'), 'a');
     // (Node 20 refuses --cpu-prof in NODE_OPTIONS: it goes on the command line)
     const nodeArgs = [];
     if ((i === flags.cpuProfNode && !restart) || (restart && flags.cpuProfRestarted)) {
       mkdirSync(flags.cpuProfDir, { recursive: true });
       nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${flags.cpuProfDir}`);
     }
-    const spawnedAt = now();
-    const child = track(spawn(process.execPath, [...nodeArgs, MAIN, 'start', '--home', home], { stdio: ['ignore', 'pipe', logFd] }));
-    closeSync(logFd);
-    const v = await new Promise((resolve, reject) => {
-      let outText = '';
-      const timer = setTimeout(() => reject(new Error(`validator ${i} did not start in 60 s; see ${home}/node.log`)), 60_000);
-      child.stdout.on('data', (d) => {
-        outText += d;
-        const url = /API\s+(\S+)\/v1\/status/.exec(outText)?.[1];
-        if (url) {
-          clearTimeout(timer);
-          resolve({ i, home, child, pid: child.pid, url, spawnedAt, apiAt: now(), startHeight: Number(/height (\d+)/.exec(outText)?.[1] ?? -1), alive: true });
-        }
-      });
-      child.once('exit', (code, sig) => {
-        clearTimeout(timer);
-        let tail = '';
-        try {
-          tail = readFileSync(join(home, 'node.log'), 'utf8').slice(-3000);
-        } catch {}
-        reject(new Error(`validator ${i} exited (${sig ?? code}) before serving; its node.log ends:\n${tail}`));
-      });
-    });
-    child.once('exit', (code, sig) => {
-      v.alive = false;
-      if (v.expectExit) return;
-      let tail = '';
-      try {
-        tail = readFileSync(join(home, 'node.log'), 'utf8').slice(-1500);
-      } catch {}
-      crashes.push({ node: i, exit: sig ?? code, at: now(), height_seen_by_poller: lastHSeen(), log_tail: tail });
-      log(`[network] validator ${i} exited unexpectedly (${sig ?? code}); its node.log ends:\n${tail}`);
-    });
-    vals[i] = v;
-    return v;
+    const onCrash = (c) => crashes.push({ node: c.node, exit: c.exit, at: now(), height_seen_by_poller: lastHSeen(), log_tail: c.logTail });
+    vals[i] = await spawnValidator({ i, home: nodesInit[i].home, nodeArgs, track, tag: 'network', onCrash });
+    return vals[i];
   };
   log(`[network] starting 4 validators (ports ${base}…${base + 8})`);
   for (let i = 0; i < 4; i++) await startValidator(i);
@@ -436,37 +380,9 @@ async function main() {
   const liveUrls = () => vals.filter((v) => v.alive).map((v) => v.url);
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-  const getJson = (u, timeoutMs = 5000) =>
-    new Promise((resolve, reject) => {
-      const req = http.get(u, { agent, timeout: timeoutMs }, (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          try {
-            if (res.statusCode !== 200) return reject(new Error(`${u}: HTTP ${res.statusCode}`));
-            resolve(JSON.parse(Buffer.concat(chunks).toString()));
-          } catch (e) {
-            reject(e);
-          }
-        });
-      });
-      req.on('timeout', () => req.destroy(new Error(`${u}: timeout`)));
-      req.on('error', reject);
-    });
-  const heightOf = async (i) => {
-    try {
-      return (await getJson(`${url(i)}/v1/status`, 2000)).height;
-    } catch {
-      return -1;
-    }
-  };
-  {
-    const end = Date.now() + 60_000;
-    while (!(await Promise.all([0, 1, 2, 3].map(heightOf))).every((h) => h >= 2)) {
-      if (Date.now() > end) fail('the 4 validators did not commit 2 blocks within 60 s');
-      await sleep(200);
-    }
-  }
+  const getJson = jsonGetter(agent);
+  const heightOf = (i) => heightAt(getJson, url(i));
+  await waitForHeight(getJson, [0, 1, 2, 3].map(url));
   log('[network] 4 validators committing');
 
   // ---------------------------------------------------------------------------------------------
@@ -927,11 +843,8 @@ async function main() {
       max_rss_over_run_mb: vals.map((_, i) => Math.max(0, ...samplesT.map((s) => s.nodes[i]?.rss_mb ?? 0))),
     };
     const live = [0, 1, 2, 3].filter((i) => vals[i].alive);
-    const hs = await Promise.all(live.map(heightOf));
-    const common = Math.min(...hs);
-    const hashes = await Promise.all(live.map(async (i) => (await getJson(`${url(i)}/v1/blocks/${common}`, 10_000).catch(() => ({ header: { hash: `unreadable from node ${i}` } }))).header.hash));
-    result.consistency = { live_nodes: live, heights: hs, common_height: common, same_block_hash_at_common_height: new Set(hashes).size === 1 };
-    if (new Set(hashes).size !== 1) log(`[network] WARNING: the nodes disagree at height ${common}`);
+    result.consistency = { live_nodes: live, ...(await chainConsistency(getJson, live.map(url), 10_000)) };
+    if (!result.consistency.same_block_hash_at_common_height) log(`[network] WARNING: the nodes disagree at height ${result.consistency.common_height}`);
   } finally {
     polling = false;
     sampling = false;
@@ -939,31 +852,9 @@ async function main() {
     for (const c of clients) if (c.proc.exitCode === null && c.proc.connected) c.proc.send({ cmd: 'stop' });
     await Promise.race([Promise.all(clients.map((c) => (c.proc.exitCode === null ? new Promise((r) => c.proc.once('exit', r)) : null))), sleep(8000)]);
     log('[network] stopping validators (SIGTERM)');
-    const exits = await Promise.all(
-      vals.map((v) => {
-        if (!v.alive) return null;
-        const exited = new Promise((r) => v.child.once('exit', (code, sig) => r(sig ?? code)));
-        v.expectExit = true;
-        v.child.kill('SIGTERM');
-        return Promise.race([exited, sleep(30_000).then(() => (v.child.kill('SIGKILL'), 'SIGKILL after 30 s'))]);
-      }),
-    );
-    result.validator_exit = exits;
+    result.validator_exit = await stopValidators(vals, 30);
     // what the nodes logged (level warn and above), counted by message
-    result.node_log_warnings = vals.map((v) => {
-      const counts = {};
-      try {
-        for (const line of readFileSync(join(v.home, 'node.log'), 'utf8').split('\n')) {
-          if (!line.startsWith('{')) continue;
-          try {
-            const j = JSON.parse(line);
-            const key = `${j.level >= 50 ? 'error' : 'warn'}: ${j.msg}${j.reason ? ` (${String(j.reason).replace(/\d+/g, 'N')})` : ''}`;
-            counts[key] = (counts[key] ?? 0) + 1;
-          } catch {}
-        }
-      } catch {}
-      return counts;
-    });
+    result.node_log_warnings = nodeLogWarnings(vals);
     agent.destroy();
   }
 
@@ -1111,7 +1002,6 @@ async function main() {
 // =============================================================================================
 // helpers
 
-
 /** Record offsets of the client slices (u16 length-prefixed records), the sizes, and the first 2000 transactions. */
 function scanTxFile(file, n, parts) {
   const fd = openSync(file, 'r');
@@ -1151,17 +1041,6 @@ function scanTxFile(file, n, parts) {
   return { offsets, sizes, samplesTxs };
 }
 
-/** user + system CPU seconds of a process (from /proc/<pid>/stat), or NaN. */
-function procCpuS(pid) {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-  } catch {
-    return NaN;
-  }
-}
-
 /** VmRSS and VmHWM of a process in MB. */
 function procMem(pid) {
   try {
@@ -1171,20 +1050,4 @@ function procMem(pid) {
   } catch {
     return { rss_mb: null, hwm_mb: null };
   }
-}
-
-async function freePortRange(count) {
-  const free = (port) =>
-    new Promise((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
-    let ok = true;
-    for (let p = base; p < base + count && ok; p++) ok = await free(p);
-    if (ok) return base;
-  }
-  die('no free port range found');
 }

@@ -57,11 +57,10 @@
 //           receipt (must be 0).
 // Prints one JSON object on stdout (progress on stderr; the per-round consent details only in the file)
 // and writes bench/out/records.json.
-import { fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -69,7 +68,6 @@ import { fileURLToPath } from 'node:url';
 const SELF = fileURLToPath(import.meta.url);
 const now = () => performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux
 const errCode = (e) => e?.code ?? e?.name ?? String(e);
 /** A failure of the benchmark itself (not the node's), with a code like the node's errors. */
 class BenchError extends Error {
@@ -120,7 +118,7 @@ async function loadClient() {
         // the node's part of a read only: the same signed GET, no unwrap/decrypt in the client
         const r = rcs[(i + w) % rcs.length];
         const path = `/v1/records/${it.record}/versions/${it.version}`;
-        const authorization = r.wallet.authorization(m.chainId, { method: 'GET', path, purpose: 'treatment', bodyHash: '' });
+        const authorization = r.wallet.authorization(m.chainId, { method: 'GET', path, purpose: 'treatment', bodyHash: '', aud: m.aud });
         const res = await client.request('GET', path, { headers: { authorization } });
         if (res.basis !== 'grant') throw new BenchError('UNEXPECTED_BASIS', `basis ${res.basis}, not grant`);
       } else if (m.kind === 'status') await client.status();
@@ -174,11 +172,10 @@ async function loadClient() {
 
 async function main() {
   const lib = await import('./lib.mjs');
-  const { BENCH_DIR, CHAIN_ID, createNativeEd25519, emit, loadMeter, log, machine, median, parseFlags, quantile, round, tempDir } = lib;
+  const { BENCH_DIR, CHAIN_ID, chainConsistency, createNativeEd25519, emit, freePortRange, jsonGetter, loadMeter, log, machine, median, nodeLogWarnings, ownedProcessesAndDir, parseFlags, procCpuS, quantile, round, spawnValidator, stopValidators, waitForHeight } = lib;
   const { initLocalnet } = await import('../packages/node/dist/config/localnet.js');
   const { RecordsClient, SalusClient, Wallet } = await import('../packages/client/dist/index.js');
   const { toHex } = await import('../packages/core/dist/index.js');
-  const MAIN = join(BENCH_DIR, '..', 'packages/node/dist/cli/main.js');
 
   const quick = process.argv.slice(2).some((a) => a === '--quick' || a === '--quick=true');
   const flags = parseFlags({
@@ -218,21 +215,7 @@ async function main() {
 
   // ---------------------------------------------------------------------------------------------
   // cleanup of everything started here, also on failure and on a signal
-  const dir = tempDir('salus-bench-records-');
-  const children = new Set();
-  let cleaned = false;
-  const cleanup = () => {
-    if (cleaned) return;
-    cleaned = true;
-    for (const c of children) {
-      try {
-        if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-      } catch {}
-    }
-    if (!flags.keep) rmSync(dir, { recursive: true, force: true });
-    else log(`[records] kept ${dir}`);
-  };
-  process.on('exit', cleanup);
+  const { dir, track, cleanup } = ownedProcessesAndDir({ prefix: 'salus-bench-records-', keep: flags.keep, tag: 'records' });
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
     process.on(sig, () => {
       log(`[records] ${sig}: stopping (validators killed, ${flags.keep ? 'temp dir kept' : 'temp dir removed'})`);
@@ -244,11 +227,6 @@ async function main() {
     process.exit(2); // the exit handler cleans up
   };
   process.on('unhandledRejection', (e) => die(`unhandled rejection: ${e?.stack ?? e}`));
-  const track = (c) => {
-    children.add(c);
-    c.once('exit', () => children.delete(c));
-    return c;
-  };
 
   const meterAll = loadMeter();
   const mach = machine();
@@ -274,7 +252,7 @@ async function main() {
       return round((c.user + c.system) / 1000 / n, 3);
     };
     return {
-      sign_request: await cpuPer(500, () => w.authorization(CHAIN_ID, { method: 'GET', path: '/v1/records/x/versions/1', purpose: 'treatment', bodyHash: '' })),
+      sign_request: await cpuPer(500, () => w.authorization(CHAIN_ID, { method: 'GET', path: '/v1/records/x/versions/1', purpose: 'treatment', bodyHash: '', aud: '0'.repeat(64) })),
       unwrap_and_decrypt: await cpuPer(200, () => w.openRecord(sealed.content, sealed.envelopes[0].bytes, aad)),
       encrypt_to_6_recipients: await cpuPer(100, () => sealBlobs(pt, six, aad, w.keyWrap)),
       web_hpke: {
@@ -295,40 +273,12 @@ async function main() {
   const vals = [];
   const crashes = [];
   const startValidator = async (i) => {
-    const home = nodesInit[i].home;
-    const logFd = openSync(join(home, 'node.log'), 'a');
     // (Node 20 refuses --cpu-prof in NODE_OPTIONS: it goes on the command line)
     const nodeArgs = i === flags.cpuProfNode ? ['--cpu-prof', `--cpu-prof-dir=${flags.cpuProfDir}`] : [];
     if (nodeArgs.length > 0) mkdirSync(flags.cpuProfDir, { recursive: true });
-    const child = track(spawn(process.execPath, [...nodeArgs, MAIN, 'start', '--home', home], { stdio: ['ignore', 'pipe', logFd] }));
-    closeSync(logFd);
-    const v = await new Promise((resolve, reject) => {
-      let outText = '';
-      let found = false;
-      const timer = setTimeout(() => reject(new Error(`validator ${i} did not start in 60 s; see ${home}/node.log`)), 60_000);
-      child.stdout.on('data', (d) => {
-        if (found) return; // keep draining the pipe
-        outText += d;
-        const url = /API\s+(\S+)\/v1\/status/.exec(outText)?.[1];
-        if (url) {
-          found = true;
-          clearTimeout(timer);
-          resolve({ i, home, child, pid: child.pid, url, alive: true });
-        }
-      });
-      child.once('exit', (code, sig) => {
-        clearTimeout(timer);
-        reject(new Error(`validator ${i} exited (${sig ?? code}) before serving; its node.log ends:\n${tail(join(home, 'node.log'), 3000)}`));
-      });
-    });
-    child.once('exit', (code, sig) => {
-      v.alive = false;
-      if (v.expectExit) return;
-      crashes.push({ node: i, exit: sig ?? code, log_tail: tail(join(home, 'node.log'), 1500) });
-      log(`[records] validator ${i} exited unexpectedly (${sig ?? code}); its node.log ends:\n${tail(join(home, 'node.log'), 1500)}`);
-    });
-    vals[i] = v;
-    return v;
+    const onCrash = (c) => crashes.push({ node: c.node, exit: c.exit, log_tail: c.logTail });
+    vals[i] = await spawnValidator({ i, home: nodesInit[i].home, nodeArgs, track, tag: 'records', onCrash });
+    return vals[i];
   };
   log(`[records] starting 4 validators (ports ${base}…${base + 7}; FAST consensus timeouts)`);
   try {
@@ -338,32 +288,8 @@ async function main() {
   }
   const url = (i) => vals[i].url;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
-  const getJson = (u, timeoutMs = 5000) =>
-    new Promise((resolve, reject) => {
-      const req = http.get(u, { agent, timeout: timeoutMs }, (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          try {
-            const body = Buffer.concat(chunks).toString();
-            if (res.statusCode !== 200) return reject(Object.assign(new Error(`${u}: HTTP ${res.statusCode} ${body.slice(0, 200)}`), { status: res.statusCode, code: safeJson(body)?.error?.code }));
-            resolve(JSON.parse(body));
-          } catch (e) {
-            reject(e);
-          }
-        });
-      });
-      req.on('timeout', () => req.destroy(new Error(`${u}: timeout`)));
-      req.on('error', reject);
-    });
-  const heightOf = (i) => getJson(`${url(i)}/v1/status`, 2000).then((s) => s.height, () => -1);
-  {
-    const end = Date.now() + 60_000;
-    while (!(await Promise.all([0, 1, 2, 3].map(heightOf))).every((h) => h >= 2)) {
-      if (Date.now() > end) die('the 4 validators did not commit 2 blocks within 60 s');
-      await sleep(200);
-    }
-  }
+  const getJson = jsonGetter(agent);
+  await waitForHeight(getJson, [0, 1, 2, 3].map(url));
   log('[records] 4 validators committing');
 
   // ---------------------------------------------------------------------------------------------
@@ -493,7 +419,7 @@ async function main() {
               // the read as the patient, without decrypting here (the client's crypto is not replication):
               // served = the node returns the ciphertext and it hashes to the content hash on the ledger
               const path = `/v1/records/${w.record}/versions/${w.version}`;
-              const authorization = patientWallets[w.p].authorization(CHAIN_ID, { method: 'GET', path, purpose: 'treatment', bodyHash: '' });
+              const authorization = patientWallets[w.p].authorization(CHAIN_ID, { method: 'GET', path, purpose: 'treatment', bodyHash: '', aud: nodesInit[j].nodeId });
               const res = await clients[j].request('GET', path, { headers: { authorization } });
               if (createHash('sha256').update(Buffer.from(res.content.bytes, 'base64')).digest('hex') !== w.content) throw new BenchError('HASH_MISMATCH', `node ${j} served bytes that do not hash to the content hash`);
               tRead = now();
@@ -606,7 +532,7 @@ async function main() {
                 }
               };
               p.on('message', onMsg);
-              p.send({ cmd: 'run', kind, url: url(readNode), chainId: CHAIN_ID, readers, items: rotate(items, i), concurrency: per[i], warmupMs: warmS * 1000, durationMs: durationS * 1000 });
+              p.send({ cmd: 'run', kind, url: url(readNode), chainId: CHAIN_ID, aud: nodesInit[readNode].nodeId, readers, items: rotate(items, i), concurrency: per[i], warmupMs: warmS * 1000, durationMs: durationS * 1000 });
             }),
         ),
       );
@@ -661,7 +587,7 @@ async function main() {
       let last;
       for (;;) {
         const path = `/v1/records/patients/${pWallet[p].patientId}/disclosures?fromHeight=${from}&limit=10000`;
-        const authorization = pWallet[p].authorization(chainId, { method: 'GET', path, purpose: 'patient-request', bodyHash: '' });
+        const authorization = pWallet[p].authorization(chainId, { method: 'GET', path, purpose: 'patient-request', bodyHash: '', aud: nodesInit[node].nodeId });
         const r = await clients[node].request('GET', path, { headers: { authorization } });
         last = r;
         for (const e of r.entries) all.set(`${e.height}:${e.index}:${e.seq}`, e);
@@ -871,37 +797,11 @@ async function main() {
 
   // ---------------------------------------------------------------------------------------------
   // 6. stop
-  result.consistency = await (async () => {
-    const hs = await Promise.all([0, 1, 2, 3].map(heightOf));
-    const common = Math.min(...hs);
-    const hashes = await Promise.all([0, 1, 2, 3].map((i) => getJson(`${url(i)}/v1/blocks/${common}`).then((b) => b.header.hash, () => null)));
-    return { heights: hs, common_height: common, same_block_hash_at_common_height: new Set(hashes).size === 1 && hashes[0] !== null };
-  })();
+  result.consistency = await chainConsistency(getJson, [0, 1, 2, 3].map(url));
   const validatorCpuS = vals.map((v) => procCpuS(v.pid));
   log('[records] stopping validators (SIGTERM)');
-  result.validator_exit = await Promise.all(
-    vals.map((v) => {
-      if (!v.alive) return null;
-      const exited = new Promise((r) => v.child.once('exit', (code, sig) => r(sig ?? code)));
-      v.expectExit = true;
-      v.child.kill('SIGTERM');
-      return Promise.race([exited, sleep(15_000).then(() => (v.child.kill('SIGKILL'), 'SIGKILL after 15 s'))]);
-    }),
-  );
-  result.node_log_warnings = vals.map((v) => {
-    const counts = {};
-    try {
-      for (const line of readFileSync(join(v.home, 'node.log'), 'utf8').split('\n')) {
-        if (!line.startsWith('{')) continue;
-        try {
-          const j = JSON.parse(line);
-          const key = `${j.level >= 50 ? 'error' : 'warn'}: ${j.msg}${j.reason ? ` (${String(j.reason).replace(/\d+/g, 'N')})` : ''}`;
-          counts[key] = (counts[key] ?? 0) + 1;
-        } catch {}
-      }
-    } catch {}
-    return counts;
-  });
+  result.validator_exit = await stopValidators(vals, 15);
+  result.node_log_warnings = nodeLogWarnings(vals);
   agent.destroy();
 
   // ---------------------------------------------------------------------------------------------
@@ -1020,47 +920,4 @@ function splitEven(n, parts) {
 function rotate(arr, k) {
   const s = (k * Math.floor(arr.length / 2 + 1)) % arr.length;
   return [...arr.slice(s), ...arr.slice(0, s)];
-}
-
-function safeJson(s) {
-  try {
-    return JSON.parse(s);
-  } catch {
-    return undefined;
-  }
-}
-
-function tail(file, n) {
-  try {
-    return readFileSync(file, 'utf8').slice(-n);
-  } catch {
-    return '';
-  }
-}
-
-/** user + system CPU seconds of a process (from /proc/<pid>/stat), or NaN. */
-function procCpuS(pid) {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-  } catch {
-    return NaN;
-  }
-}
-
-async function freePortRange(count) {
-  const free = (port) =>
-    new Promise((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
-    let ok = true;
-    for (let p = base; p < base + count && ok; p++) ok = await free(p);
-    if (ok) return base;
-  }
-  throw new BenchError('NO_PORTS', 'no free port range found');
 }

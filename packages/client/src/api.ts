@@ -70,7 +70,8 @@ export interface ClientOptions {
  */
 export class SalusClient {
   private readonly base: string;
-  private readonly ed: Ed25519;
+  /** signature verification for proofs and signed records (pure JS unless a native one is given) */
+  readonly ed: Ed25519;
   private readonly doFetch: typeof fetch;
 
   constructor(private readonly opts: ClientOptions) {

@@ -32,6 +32,7 @@ export const ERROR_CATALOGUE = {
   BLOB_MISSING: { status: 404, title: 'A referenced ciphertext or envelope is not stored on this node or its peers.' },
   HASH_MISMATCH: { status: 422, title: 'The bytes do not hash to the content address they were stored under.' },
   REQUEST_EXPIRED: { status: 401, title: 'The signed request is too old, from the future, or replayed.' },
+  TOO_MANY_REQUESTS: { status: 429, title: 'A per-key or per-node limit of pending work is reached; retry later.' },
   LEDGER_UNAVAILABLE: { status: 503, title: 'The ledger is not committing, so a disclosure could not be recorded; the read is refused.' },
 } as const;
 

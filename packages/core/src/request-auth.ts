@@ -6,10 +6,11 @@ import type { Ed25519 } from './ed25519.js';
 /**
  * Signed HTTP requests: a party proves which key asks (and for which purpose) on every read of
  * confidential data, and the node keeps the signature as the reader's part of the disclosure record.
- * The claims are signed under the 'request' domain bound to the chain id; `at` and a random nonce
- * limit replay (the node keeps the nonces it saw within the allowed skew).
+ * The claims are signed under the 'request' domain bound to the chain id and addressed to one node
+ * (`aud`, its node id), so a captured request cannot be replayed at another node; `at` and a random
+ * nonce limit replay at that node (it keeps the nonces it saw within the allowed skew).
  *
- * Header: `Authorization: Salus key=<hex>,at=<ms>,nonce=<hex>,purpose=<word>,sig=<hex>`
+ * Header: `Authorization: Salus key=<hex>,aud=<node id hex>,at=<ms>,nonce=<hex>,purpose=<word>,sig=<hex>`
  */
 export interface RequestClaims {
   readonly method: string;
@@ -20,10 +21,13 @@ export interface RequestClaims {
   readonly purpose: string;
   /** SHA-256 of the body, hex; empty for a request without one */
   readonly bodyHash: string;
+  /** the node the request is for (its node id, hex) */
+  readonly aud: string;
 }
 
 export interface SignedRequest {
   readonly key: string;
+  readonly aud: string;
   readonly at: number;
   readonly nonce: string;
   readonly purpose: string;
@@ -34,12 +38,12 @@ export const PURPOSES = ['treatment', 'payment', 'operations', 'research', 'publ
 export type Purpose = (typeof PURPOSES)[number];
 
 export function requestSignBytes(chainId: string, c: RequestClaims): Uint8Array {
-  return signBytes('request', chainId, { method: c.method.toUpperCase(), path: c.path, at: c.at, nonce: c.nonce, purpose: c.purpose, bodyHash: c.bodyHash });
+  return signBytes('request', chainId, { method: c.method.toUpperCase(), path: c.path, at: c.at, nonce: c.nonce, purpose: c.purpose, bodyHash: c.bodyHash, aud: c.aud });
 }
 
 export function signRequest(ed: Ed25519, secretKey: Uint8Array, publicKey: Uint8Array, chainId: string, c: RequestClaims): string {
   const sig = ed.sign(secretKey, requestSignBytes(chainId, c));
-  return `Salus key=${toHex(publicKey)},at=${c.at},nonce=${c.nonce},purpose=${c.purpose},sig=${toHex(sig)}`;
+  return `Salus key=${toHex(publicKey)},aud=${c.aud},at=${c.at},nonce=${c.nonce},purpose=${c.purpose},sig=${toHex(sig)}`;
 }
 
 export function parseAuthorization(header: string | undefined): SignedRequest {
@@ -53,18 +57,20 @@ export function parseAuthorization(header: string | undefined): SignedRequest {
     f.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
   }
   const key = f.get('key') ?? '';
+  const aud = f.get('aud') ?? '';
   const sig = f.get('sig') ?? '';
   const nonce = f.get('nonce') ?? '';
   const purpose = f.get('purpose') ?? '';
   const at = Number(f.get('at'));
-  if (!/^[0-9a-f]{64}$/.test(key) || !/^[0-9a-f]{128}$/.test(sig) || !/^[0-9a-f]{16,64}$/.test(nonce) || !Number.isSafeInteger(at)) {
-    throw new SalusError('BAD_SIGNATURE', 'the Authorization header needs key (64 hex), at (ms), nonce (16-64 hex) and sig (128 hex)');
+  if (!/^[0-9a-f]{64}$/.test(key) || !/^[0-9a-f]{64}$/.test(aud) || !/^[0-9a-f]{128}$/.test(sig) || !/^(?:[0-9a-f]{2}){8,32}$/.test(nonce) || !Number.isSafeInteger(at)) {
+    throw new SalusError('BAD_SIGNATURE', 'the Authorization header needs key and aud (64 hex), at (ms), nonce (8-32 bytes as hex) and sig (128 hex)');
   }
   if (!(PURPOSES as readonly string[]).includes(purpose)) throw new SalusError('INVALID_FIELD', `purpose must be one of ${PURPOSES.join(', ')}`, { purpose });
-  return { key, at, nonce, purpose, sig };
+  return { key, aud, at, nonce, purpose, sig };
 }
 
 export function verifyRequest(ed: Ed25519, chainId: string, r: SignedRequest, c: Omit<RequestClaims, 'at' | 'nonce' | 'purpose'>): void {
+  if (r.aud !== c.aud) throw new SalusError('BAD_SIGNATURE', 'the request is addressed to another node', { aud: r.aud });
   const ok = ed.verify(fromHex(r.key, 32), requestSignBytes(chainId, { ...c, at: r.at, nonce: r.nonce, purpose: r.purpose }), fromHex(r.sig, 64));
   if (!ok) throw new SalusError('BAD_SIGNATURE', 'the request signature does not verify for the stated key');
 }

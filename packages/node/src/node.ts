@@ -97,6 +97,7 @@ export class SalusNode {
         nodeId: toHex(input.nodeKeys.signing.publicKey),
         log: this.log.child({ mod: 'records' }),
         metrics: this.metrics,
+        catchingUp: () => this.blocksBehind() > 2,
       });
     } catch (e) {
       this.db.close();
@@ -231,6 +232,13 @@ export class SalusNode {
       // Another node's evidence for the same votes may already be on the ledger or in the mempool.
       this.log.info({ reason: (e as Error).message }, 'double signing: evidence not submitted');
     }
+  }
+
+  /** How many blocks the furthest peer is ahead of this node (0 without peers). */
+  private blocksBehind(): number {
+    let max = 0;
+    for (const h of this.sync?.peerHeights().values() ?? []) max = Math.max(max, h);
+    return Math.max(0, max - this.chain.lastHeight());
   }
 
   /** What /v1/status shows of consensus and peers. */

@@ -27,28 +27,38 @@ async function raw(path: string, init: RequestInit = {}) {
 }
 
 const chainId = 'salus-test';
+const aud = () => w.t.node.nodeId;
 
 describe('records: bad input', () => {
   it('requests: unsigned, forged, replayed, stale, unknown purpose', async () => {
     const path = `/v1/records/${rec}/versions/1`;
     expect((await raw(path)).body.error?.code).toBe('BAD_SIGNATURE');
-    const good = w.wallets.patient.authorization(chainId, { method: 'GET', path, purpose: 'treatment', bodyHash: '' });
+    const good = w.wallets.patient.authorization(chainId, { method: 'GET', path, purpose: 'treatment', bodyHash: '', aud: aud() });
     expect((await raw(path, { headers: { authorization: good } })).status).toBe(200);
     expect((await raw(path, { headers: { authorization: good } })).body.error?.code).toBe('REQUEST_EXPIRED'); // replay
     const forged = good.replace(/sig=([0-9a-f])/, (_m, c: string) => `sig=${c === '0' ? '1' : '0'}`);
     expect((await raw(path, { headers: { authorization: forged.replace(/nonce=[0-9a-f]+/, 'nonce=' + toHex(randomBytes(16))) } })).body.error?.code).toBe('BAD_SIGNATURE');
-    const otherPath = w.wallets.patient.authorization(chainId, { method: 'GET', path: `/v1/records/${rec}/versions/2`, purpose: 'treatment', bodyHash: '' });
+    const otherPath = w.wallets.patient.authorization(chainId, { method: 'GET', path: `/v1/records/${rec}/versions/2`, purpose: 'treatment', bodyHash: '', aud: aud() });
     expect((await raw(path, { headers: { authorization: otherPath } })).body.error?.code).toBe('BAD_SIGNATURE');
-    const stale = w.wallets.patient.authorization(chainId, { method: 'GET', path, purpose: 'treatment', bodyHash: '', at: Date.now() - 10 * 60_000 });
+    const stale = w.wallets.patient.authorization(chainId, { method: 'GET', path, purpose: 'treatment', bodyHash: '', aud: aud(), at: Date.now() - 10 * 60_000 });
     expect((await raw(path, { headers: { authorization: stale } })).body.error?.code).toBe('REQUEST_EXPIRED');
-    const otherChain = w.wallets.patient.authorization('another-chain', { method: 'GET', path, purpose: 'treatment', bodyHash: '' });
+    const otherChain = w.wallets.patient.authorization('another-chain', { method: 'GET', path, purpose: 'treatment', bodyHash: '', aud: aud() });
     expect((await raw(path, { headers: { authorization: otherChain } })).body.error?.code).toBe('BAD_SIGNATURE');
-    const badPurpose = w.wallets.patient.authorization(chainId, { method: 'GET', path, purpose: 'curiosity', bodyHash: '' });
+    const otherNode = w.wallets.patient.authorization(chainId, { method: 'GET', path, purpose: 'treatment', bodyHash: '', aud: '0'.repeat(64) });
+    expect((await raw(path, { headers: { authorization: otherNode } })).body.error?.code).toBe('BAD_SIGNATURE'); // addressed to another node
+    const oddNonce = good.replace(/nonce=[0-9a-f]+/, 'nonce=' + '1'.repeat(17));
+    expect((await raw(path, { headers: { authorization: oddNonce } })).body.error?.code).toBe('BAD_SIGNATURE');
+    const padded = `/v1/records/${rec}/versions/01`;
+    expect((await raw(padded, { headers: { authorization: w.wallets.patient.authorization(chainId, { method: 'GET', path: padded, purpose: 'treatment', bodyHash: '', aud: aud() }) } })).body.error?.code).toBe('INVALID_FIELD');
+    const twice = `/v1/records/patients/${w.pid}/recipients?tags=a&tags=b`;
+    const r2 = await raw(twice, { headers: { authorization: w.wallets.drA.authorization(chainId, { method: 'GET', path: twice, purpose: 'treatment', bodyHash: '', aud: aud() }) } });
+    expect([r2.status, r2.body.error?.code]).toEqual([400, 'INVALID_FIELD']);
+    const badPurpose = w.wallets.patient.authorization(chainId, { method: 'GET', path, purpose: 'curiosity', bodyHash: '', aud: aud() });
     expect((await raw(path, { headers: { authorization: badPurpose } })).body.error?.code).toBe('INVALID_FIELD');
     expect((await raw(`/v1/records/${rec}`, { headers: { 'salus-min-height': 'soon' } })).body.error?.code).toBe('INVALID_FIELD');
     expect((await raw(`/v1/records/${rec}`, { headers: { 'salus-min-height': '99999999' } })).body.error?.code).toBe('INVALID_FIELD');
     expect((await raw(`/v1/records/${rec}`, { headers: { 'salus-min-height': '1' } })).status).toBe(200);
-    expect((await raw('/v1/records/not-a-record/versions/1', { headers: { authorization: w.wallets.patient.authorization(chainId, { method: 'GET', path: '/v1/records/not-a-record/versions/1', purpose: 'treatment', bodyHash: '' }) } })).body.error?.code).toBe('INVALID_FIELD');
+    expect((await raw('/v1/records/not-a-record/versions/1', { headers: { authorization: w.wallets.patient.authorization(chainId, { method: 'GET', path: '/v1/records/not-a-record/versions/1', purpose: 'treatment', bodyHash: '', aud: aud() }) } })).body.error?.code).toBe('INVALID_FIELD');
   });
 
   it('a grant, revocation or erasure not signed by the patient is refused and writes nothing', async () => {
@@ -94,7 +104,7 @@ describe('records: bad input', () => {
   it('tampered blobs: a body that does not hash to its address, a flipped ciphertext, an envelope for another key', async () => {
     const bytes = randomBytes(100);
     const wrong = toHex(randomBytes(32));
-    const auth = w.wallets.drA.authorization(chainId, { method: 'PUT', path: `/v1/blobs/${wrong}?patient=${w.pid}`, purpose: 'treatment', bodyHash: blobHash(bytes) });
+    const auth = w.wallets.drA.authorization(chainId, { method: 'PUT', path: `/v1/blobs/${wrong}?patient=${w.pid}`, purpose: 'treatment', bodyHash: blobHash(bytes), aud: aud() });
     const r = await raw(`/v1/blobs/${wrong}?patient=${w.pid}`, { method: 'PUT', body: bytes, headers: { authorization: auth, 'content-type': 'application/octet-stream' } });
     expect(r.status).toBe(422);
     expect(r.body.error?.code).toBe('HASH_MISMATCH');
@@ -111,17 +121,31 @@ describe('records: bad input', () => {
     // uploading by an unregistered key, and for an unknown patient
     const anon = Wallet.create();
     const h = blobHash(bytes);
-    const a2 = anon.authorization(chainId, { method: 'PUT', path: `/v1/blobs/${h}?patient=${w.pid}`, purpose: 'treatment', bodyHash: h });
+    const a2 = anon.authorization(chainId, { method: 'PUT', path: `/v1/blobs/${h}?patient=${w.pid}`, purpose: 'treatment', bodyHash: h, aud: aud() });
     expect((await raw(`/v1/blobs/${h}?patient=${w.pid}`, { method: 'PUT', body: bytes, headers: { authorization: a2, 'content-type': 'application/octet-stream' } })).body.error?.code).toBe('UNREGISTERED_SIGNER');
     const ghost = `pat-${'0'.repeat(32)}`;
-    const a3 = w.wallets.drA.authorization(chainId, { method: 'PUT', path: `/v1/blobs/${h}?patient=${ghost}`, purpose: 'treatment', bodyHash: h });
+    const a3 = w.wallets.drA.authorization(chainId, { method: 'PUT', path: `/v1/blobs/${h}?patient=${ghost}`, purpose: 'treatment', bodyHash: h, aud: aud() });
     expect((await raw(`/v1/blobs/${h}?patient=${ghost}`, { method: 'PUT', body: bytes, headers: { authorization: a3, 'content-type': 'application/octet-stream' } })).body.error?.code).toBe('NOT_FOUND');
+  });
+
+  it("a patient cannot name another patient's blob (to shred it by erasing itself, or keep it past the victim's erasure)", async () => {
+    const attacker = new RecordsClient(w.t.client, Wallet.create());
+    const apid = await attacker.registerPatient();
+    const victim = (await w.t.client.request<{ versions: { content: string; envelopes: { to: string; blob: string }[] }[] }>('GET', `/v1/records/${rec}`)).versions[0]!;
+    const sealed = await sealBlobs(new TextEncoder().encode('{}'), [attacker.wallet.encryptionPublicKey], recordAad('rec-' + '6'.repeat(32), 1, apid));
+    const myEnvelope = await attacker.uploadBlob(sealed.envelopes[0]!.bytes, apid);
+    const steal = { patient: apid, record: 'rec-' + '6'.repeat(32), version: 1, content: victim.content, size: 10, tags: [], envelopes: [{ to: toHex(attacker.wallet.encryptionPublicKey), blob: myEnvelope }], emergency: false };
+    expect((await rejection(w.t.client.send(attacker.wallet, 'records', 'write', steal))).code).toBe('CONFLICT');
+    const stealEnvelope = { ...steal, content: myEnvelope, envelopes: [{ to: toHex(attacker.wallet.encryptionPublicKey), blob: victim.envelopes[0]!.blob }] };
+    expect((await rejection(w.t.client.send(attacker.wallet, 'records', 'write', stealEnvelope))).code).toBe('CONFLICT');
+    await attacker.erase();
+    expect((await w.patient.read(rec)).resource).toMatchObject({ resourceType: 'Observation' }); // the victim's ciphertext is still there
   });
 
   it('oversize: a record above 1 MiB is refused at upload and in the transaction', async () => {
     const big = new Uint8Array(1024 * 1024 + 128 * 1024);
     const h = blobHash(big);
-    const auth = w.wallets.drA.authorization(chainId, { method: 'PUT', path: `/v1/blobs/${h}?patient=${w.pid}`, purpose: 'treatment', bodyHash: h });
+    const auth = w.wallets.drA.authorization(chainId, { method: 'PUT', path: `/v1/blobs/${h}?patient=${w.pid}`, purpose: 'treatment', bodyHash: h, aud: aud() });
     const r = await raw(`/v1/blobs/${h}?patient=${w.pid}`, { method: 'PUT', body: big, headers: { authorization: auth, 'content-type': 'application/octet-stream' } });
     expect(r.status).toBe(413);
     expect(r.body.error?.code).toBe('OVERSIZE');

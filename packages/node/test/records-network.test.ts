@@ -121,7 +121,8 @@ describe('records on a 4-validator network', () => {
 
 async function fetchContent(url: string, w: Wallet, record: string): Promise<Uint8Array> {
   const path = `/v1/records/${record}/versions/1`;
-  const r = await fetch(url + path, { headers: { authorization: w.authorization('salus-rec', { method: 'GET', path, purpose: 'patient-request', bodyHash: '' }) } });
+  const aud = ((await (await fetch(`${url}/v1/status`)).json()) as { nodeId: string }).nodeId;
+  const r = await fetch(url + path, { headers: { authorization: w.authorization('salus-rec', { method: 'GET', path, purpose: 'patient-request', bodyHash: '', aud }) } });
   const body = (await r.json()) as { content: { bytes: string } };
   return Uint8Array.from(Buffer.from(body.content.bytes, 'base64'));
 }

@@ -90,7 +90,9 @@ describe('records', () => {
     const reads = log.filter((e) => e.kind.startsWith('read:'));
     expect(reads.some((e) => e.kind === 'read:grant' && e.detail?.reader === w.wallets.drB.publicKeyHex)).toBe(true);
     const em = reads.find((e) => e.kind === 'read:emergency');
-    expect(em?.detail).toMatchObject({ reader: w.wallets.emergencyB.publicKeyHex, purpose: 'emergency', record: alg });
+    expect(em?.detail).toMatchObject({ reader: w.wallets.emergencyB.publicKeyHex, purpose: 'emergency', record: alg, servedBy: w.t.node.nodeId });
+    // every read carries the reader's own signature over the request, which the patient checks
+    expect(reads.every((e) => e.detail?.readerSigned === true)).toBe(true);
     expect(log.some((e) => e.kind === 'break_glass')).toBe(true);
     expect(log.some((e) => e.kind === 'revoke')).toBe(true);
     expect(log.filter((e) => e.kind === 'write').length).toBe(4);
@@ -98,7 +100,7 @@ describe('records', () => {
     // paged with a cursor: the same entries, in the same order, none lost at page boundaries
     const paged = await w.patient.disclosures({ verify: false, pageSize: 3 });
     expect(paged.map((e) => `${e.height}.${e.index}.${e.seq}`)).toEqual(log.map((e) => `${e.height}.${e.index}.${e.seq}`));
-    expect((await rejection(w.patient.client.request('GET', `/v1/records/patients/${w.pid}/disclosures?after=x`, { headers: { authorization: w.wallets.patient.authorization('salus-test', { method: 'GET', path: `/v1/records/patients/${w.pid}/disclosures?after=x`, purpose: 'patient-request', bodyHash: '' }) } }))).code).toBe('INVALID_FIELD');
+    expect((await rejection(w.patient.client.request('GET', `/v1/records/patients/${w.pid}/disclosures?after=x`, { headers: { authorization: w.wallets.patient.authorization('salus-test', { method: 'GET', path: `/v1/records/patients/${w.pid}/disclosures?after=x`, purpose: 'patient-request', bodyHash: '', aud: w.t.node.nodeId }) } }))).code).toBe('INVALID_FIELD');
     const metrics = await (await fetch(`${w.t.url}/metrics`)).text();
     expect(metrics).toMatch(/salus_records_reads_total\{basis="emergency"\} [1-9]/);
     expect(metrics).toMatch(/salus_records_refused_total\{code="CONSENT_REQUIRED"\} [1-9]/);

@@ -1,4 +1,4 @@
-import { SalusError, fromHex, randomBytes, toHex, utf8ToBytes, type Purpose } from '@salus/core';
+import { SalusError, fromHex, randomBytes, requestSignBytes, toHex, utf8ToBytes, type Purpose } from '@salus/core';
 import type { Receipt, SalusClient, TxResponse } from '../api.js';
 import { Wallet } from '../wallet.js';
 import { EMERGENCY_TYPES, blobHash, categoryLabel, codeLabel, newTagKey, recordAad, resourceLabels, sealBlobs, sealKeyring, tag, typeLabel } from './crypto.js';
@@ -115,15 +115,22 @@ export class RecordsClient {
     return rc;
   }
 
+  private nodeId: string | undefined;
+
+  /** The chain id and the id of the node this client talks to (signed requests are addressed to it). */
   private async chain(): Promise<string> {
-    this.chainId ??= (await this.client.status()).chainId;
+    if (this.chainId === undefined || this.nodeId === undefined) {
+      const s = await this.client.status();
+      this.chainId = s.chainId;
+      this.nodeId = s.nodeId;
+    }
     return this.chainId;
   }
 
   private async authed<T>(method: string, path: string, o: { purpose?: Purpose; raw?: Uint8Array } = {}): Promise<T> {
     const chainId = await this.chain();
     const bodyHash = o.raw ? blobHash(o.raw) : '';
-    const authorization = this.wallet.authorization(chainId, { method, path, purpose: o.purpose ?? this.o.purpose ?? 'treatment', bodyHash });
+    const authorization = this.wallet.authorization(chainId, { method, path, purpose: o.purpose ?? this.o.purpose ?? 'treatment', bodyHash, aud: this.nodeId! });
     const headers: Record<string, string> = { authorization };
     if (this.minHeight > 0) headers['salus-min-height'] = String(this.minHeight);
     return this.client.request<T>(method, path, { headers, ...(o.raw ? { raw: o.raw } : {}) });
@@ -289,8 +296,13 @@ export class RecordsClient {
       let detail: Record<string, unknown> | undefined;
       if (e.kind.startsWith('read:')) {
         const t = (payload.entries as unknown[][])[e.seq];
-        detail = t && { patient: t[0], record: t[1], version: t[2], reader: t[3], purpose: t[4], at: t[5], nonce: t[6], sig: t[7], basis: t[8] };
-        if (!detail || detail.patient !== this.patientId) throw new SalusError('BAD_PROOF', `the proven transaction ${e.tx} does not hold this disclosure`);
+        if (!t || t[0] !== this.patientId) throw new SalusError('BAD_PROOF', `the proven transaction ${e.tx} does not hold this disclosure`);
+        const [patient, record, version, reader, purpose, at, nonce, sig, basis] = t as [string, string, number, string, string, number, string, string, string];
+        // the reader's own signature over the request the serving node (the batch's signer) answered
+        const signer = (proven.decoded as { signer: string }).signer;
+        const claims = { method: 'GET', path: `/v1/records/${record}/versions/${version}`, at, nonce, purpose, bodyHash: '', aud: signer };
+        const readerSigned = this.client.ed.verify(fromHex(reader, 32), requestSignBytes(await this.chain(), claims), fromHex(sig, 64));
+        detail = { patient, record, version, reader, purpose, at, nonce, sig, basis, servedBy: signer, readerSigned };
       } else if (payload.patient !== undefined && payload.patient !== this.patientId) {
         throw new SalusError('BAD_PROOF', `the proven transaction ${e.tx} is about another patient`);
       }

@@ -148,10 +148,12 @@ export class BlobReplicator {
         this.deps.p2p.report(peer, BAD_BLOB_PENALTY, 'blob does not match its hash');
         continue;
       }
+      // named by a committed transaction: its owner is known and the copy stays (pinned); else it was
+      // fetched for a transaction not yet committed, and is pinned when that commits
       const patient = this.deps.patientOf(item.hash);
       if (patient && this.deps.isErased(patient)) continue;
       try {
-        await this.deps.store.put(item.hash, item.bytes, patient);
+        await this.deps.store.put(item.hash, item.bytes, patient, patient !== null);
       } catch (e) {
         if (!(e instanceof SalusError)) throw e;
       }

@@ -11,8 +11,11 @@ import { buf, u8 } from '../storage/db.js';
 export interface BlobStore {
   has(hash: string): Promise<boolean>;
   get(hash: string): Promise<Uint8Array | undefined>;
-  /** Stores bytes under their hash (HASH_MISMATCH if they do not hash to it); idempotent. */
-  put(hash: string, bytes: Uint8Array, patient: string | null): Promise<void>;
+  /**
+   * Stores bytes under their hash (HASH_MISMATCH if they do not hash to it); idempotent. `pinned`:
+   * a committed transaction already names it (a replicated copy), so it is never collected.
+   */
+  put(hash: string, bytes: Uint8Array, patient: string | null, pinned?: boolean): Promise<void>;
   /** Marks blobs as referenced by a committed transaction (no longer collectable), for a patient. */
   pin(hashes: readonly string[], patient: string): Promise<void>;
   /** Crypto-shredding: deletes every blob of a patient, overwriting the freed pages. */
@@ -60,7 +63,9 @@ export class SqliteBlobStore implements BlobStore {
     this.stmts = {
       has: this.db.prepare<[string], { n: number }>('SELECT 1 AS n FROM blobs WHERE hash = ?'),
       get: this.db.prepare<[string], { bytes: Buffer }>('SELECT bytes FROM blobs WHERE hash = ?'),
-      put: this.db.prepare('INSERT INTO blobs (hash, bytes, patient, pinned, stored_at) VALUES (?, ?, ?, 0, ?) ON CONFLICT(hash) DO UPDATE SET patient = COALESCE(blobs.patient, excluded.patient)'),
+      put: this.db.prepare(
+        'INSERT INTO blobs (hash, bytes, patient, pinned, stored_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(hash) DO UPDATE SET patient = COALESCE(blobs.patient, excluded.patient), pinned = MAX(blobs.pinned, excluded.pinned)',
+      ),
       pin: this.db.prepare('UPDATE blobs SET pinned = 1, patient = ? WHERE hash = ?'),
       delPatient: this.db.prepare('DELETE FROM blobs WHERE patient = ?'),
       collect: this.db.prepare('DELETE FROM blobs WHERE pinned = 0 AND stored_at < ?'),
@@ -81,9 +86,9 @@ export class SqliteBlobStore implements BlobStore {
     return bytes;
   }
 
-  async put(hash: string, bytes: Uint8Array, patient: string | null): Promise<void> {
+  async put(hash: string, bytes: Uint8Array, patient: string | null, pinned = false): Promise<void> {
     checkBlobHash(hash, bytes);
-    this.stmts.put.run(hash, buf(bytes), patient, Date.now());
+    this.stmts.put.run(hash, buf(bytes), patient, pinned ? 1 : 0, Date.now());
   }
 
   async pin(hashes: readonly string[], patient: string): Promise<void> {

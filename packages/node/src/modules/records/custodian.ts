@@ -23,7 +23,7 @@ export class Custodian {
   private readonly queue: Promise<void>[] = [];
 
   constructor(
-    private readonly deps: { keys: IdentityKeys; chain: Chain; app: Application; store: BlobStore; index: RecordsIndex; ed: Ed25519; keyWrap: KeyWrap; log: Logger; fetch: (hashes: string[]) => Promise<void> },
+    private readonly deps: { keys: IdentityKeys; chain: Chain; app: Application; store: BlobStore; index: RecordsIndex; ed: Ed25519; keyWrap: KeyWrap; log: Logger; fetch: (hashes: string[]) => Promise<void>; isErased: (patient: string) => boolean },
   ) {
     this.orgKeyHex = toHex(deps.keys.signing.publicKey);
     this.orgEncHex = toHex(deps.keys.encryption.publicKey);
@@ -54,30 +54,42 @@ export class Custodian {
     if (!target) return;
     let released = 0;
     for (const { record, version } of this.deps.index.versionsOf(patient)) {
-      const rec = getRecord(kv, record);
-      const ver = getVersion(kv, record, version);
-      if (!ver.emergency || (ver.org !== org && rec.org !== org)) continue;
-      if (ver.envelopes.some((e) => e.to === target.encryptionKey)) continue;
-      const mine = ver.envelopes.find((e) => e.to === this.orgEncHex);
-      if (!mine) continue;
-      await this.deps.fetch([mine.blob]);
-      const bytes = await this.deps.store.get(mine.blob);
-      if (!bytes) continue;
-      const env = await rewrap(bytes, this.deps.keys.encryption.secretKey, fromHex(target.encryptionKey, 32), recordAad(record, version, patient), this.deps.keyWrap);
-      const hash = blobHash(env);
-      await this.deps.store.put(hash, env, patient);
-      const nonce = this.deps.app.pendingNonce(this.orgKeyHex);
-      const tx = signTx(this.deps.ed, this.deps.keys.signing.secretKey, {
-        chainId: this.deps.chain.chainId,
-        signer: this.deps.keys.signing.publicKey,
-        nonce,
-        module: 'records',
-        type: 'add_envelopes',
-        payload: { record, version, envelopes: [{ to: target.encryptionKey, blob: hash }] },
-      });
-      this.deps.chain.submit(encodeTx(tx));
-      released++;
+      try {
+        if (await this.releaseOne(patient, record, version, org, target.encryptionKey)) released++;
+      } catch (e) {
+        // one version's failure (a blob not yet replicated, a refused submission) does not stop the others
+        this.deps.log.warn({ record, version, reason: (e as Error).message }, 'custodian: a version was not released');
+      }
     }
     this.deps.log.warn({ patient, emergencyKey: emergencyKey.slice(0, 16), org, versions: released }, 'custodian: emergency access released');
+  }
+
+  private async releaseOne(patient: string, record: string, version: number, org: string, to: string): Promise<boolean> {
+    const kv = this.deps.app.committedView();
+    const rec = getRecord(kv, record);
+    const ver = getVersion(kv, record, version);
+    if (!ver.emergency || (ver.org !== org && rec.org !== org)) return false;
+    if (ver.envelopes.some((e) => e.to === to)) return false;
+    const mine = ver.envelopes.find((e) => e.to === this.orgEncHex);
+    if (!mine) return false;
+    await this.deps.fetch([mine.blob]);
+    const bytes = await this.deps.store.get(mine.blob);
+    if (!bytes) return false;
+    const env = await rewrap(bytes, this.deps.keys.encryption.secretKey, fromHex(to, 32), recordAad(record, version, patient), this.deps.keyWrap);
+    // the patient may have erased meanwhile: nothing of theirs is stored again
+    if (this.deps.isErased(patient)) return false;
+    const hash = blobHash(env);
+    await this.deps.store.put(hash, env, patient);
+    const nonce = this.deps.app.pendingNonce(this.orgKeyHex);
+    const tx = signTx(this.deps.ed, this.deps.keys.signing.secretKey, {
+      chainId: this.deps.chain.chainId,
+      signer: this.deps.keys.signing.publicKey,
+      nonce,
+      module: 'records',
+      type: 'add_envelopes',
+      payload: { record, version, envelopes: [{ to, blob: hash }] },
+    });
+    this.deps.chain.submit(encodeTx(tx));
+    return true;
   }
 }

@@ -42,6 +42,8 @@ export class DisclosureRecorder {
       nodeId: string;
       log: Logger;
       lastCommitAt: () => number;
+      /** whether the ledger accepts this node's disclosure batches */
+      mayDisclose: () => boolean;
     },
   ) {}
 
@@ -60,14 +62,39 @@ export class DisclosureRecorder {
   admit(): void {
     const idle = Date.now() - this.deps.lastCommitAt();
     if (idle > this.opts.ledgerStaleMs) {
-      throw new SalusError('LEDGER_UNAVAILABLE', `no block committed for ${Math.round(idle / 1000)} s; the read is refused rather than served unlogged`);
+      throw new SalusError('LEDGER_UNAVAILABLE', `this node's latest block is ${Math.round(idle / 1000)} s old (stalled or catching up); the read is refused rather than served on old consent or unlogged`);
     }
     if (this.deps.index.unsubmittedCount >= this.opts.queueMax) throw new SalusError('LEDGER_UNAVAILABLE', 'the disclosure queue is full; retry shortly');
+    if (!this.deps.mayDisclose()) {
+      throw new SalusError('LEDGER_UNAVAILABLE', "this node's key may not record disclosures (register it as a service key of its organisation), so it serves no reads");
+    }
   }
 
-  record(entry: DisclosureEntry): void {
+  private group: { entries: DisclosureEntry[]; done: Promise<void> } | undefined;
+
+  /**
+   * Appends a served read's disclosure to the durable queue; resolves once it is on disk. Reads
+   * that arrive in the same turn of the event loop share one synced transaction.
+   */
+  record(entry: DisclosureEntry): Promise<void> {
     this.admit();
-    this.deps.index.addPending(entry);
+    if (!this.group) {
+      const entries: DisclosureEntry[] = [];
+      const done = new Promise<void>((resolve, reject) =>
+        setImmediate(() => {
+          this.group = undefined;
+          try {
+            this.deps.index.addPending(entries);
+            resolve();
+          } catch (e) {
+            reject(e instanceof SalusError ? e : new SalusError('LEDGER_UNAVAILABLE', `the disclosure queue could not be written: ${(e as Error).message}`));
+          }
+        }),
+      );
+      this.group = { entries, done };
+    }
+    this.group.entries.push(entry);
+    return this.group.done;
   }
 
   /** Called with each committed block's records transactions. */

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { SalusError, parseAuthorization, verifyRequest, type Ed25519, type Purpose, type SignedRequest } from '@salus/core';
+import { SalusError, type Ed25519, type Purpose, type SignedRequest } from '@salus/core';
+import { RequestGuard, UploadQuota } from '../../api/signed-requests.js';
 import type { KV } from '../../app/kv.js';
 import { blobSha256, type BlobStore } from '../../blobs/store.js';
 import { getOrg } from '../identity/state.js';
@@ -22,6 +23,9 @@ import {
 
 export interface RecordsHttpDeps {
   readonly chainId: string;
+  /** this node's id: signed requests must be addressed to it */
+  readonly nodeId: string;
+  readonly uploadBytesPerHour: number;
   readonly ed: Ed25519;
   /** committed state (cached per height) */
   readonly view: () => KV;
@@ -34,20 +38,6 @@ export interface RecordsHttpDeps {
   readonly waitForHeight: (height: number) => Promise<void>;
   readonly onRead?: (basis: string) => void;
   readonly onRefused?: (code: string) => void;
-}
-
-/** Nonces of signed requests seen within the allowed skew: a replayed request is refused. */
-class SeenNonces {
-  private readonly seen = new Map<string, number>();
-  constructor(private readonly skewMs: number) {}
-  check(key: string, nonce: string, at: number): void {
-    const now = Date.now();
-    if (Math.abs(now - at) > this.skewMs) throw new SalusError('REQUEST_EXPIRED', `the request was signed ${Math.round((now - at) / 1000)} s from this node's clock; the limit is ${this.skewMs / 1000} s`);
-    const id = `${key}:${nonce}`;
-    if (this.seen.has(id)) throw new SalusError('REQUEST_EXPIRED', 'this signed request was already used');
-    this.seen.set(id, at);
-    if (this.seen.size > 200_000) for (const [k, t] of this.seen) if (now - t > this.skewMs || this.seen.size > 150_000) this.seen.delete(k);
-  }
 }
 
 const b64 = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');
@@ -71,12 +61,14 @@ function partyEncryptionKeys(kv: KV, p: Party, patient: string): Set<string> {
  * accounting of disclosures. Every route here takes a signed request (core/request-auth.ts).
  */
 export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
-  const seen = new SeenNonces(d.requestSkewMs);
-  const auth = (req: FastifyRequest, bodyHash = ''): SignedRequest => {
-    const r = parseAuthorization(req.headers.authorization);
-    verifyRequest(d.ed, d.chainId, r, { method: req.method, path: req.url, bodyHash });
-    seen.check(r.key, r.nonce, r.at);
-    return r;
+  const guard = new RequestGuard({ chainId: d.chainId, nodeId: d.nodeId, ed: d.ed, skewMs: d.requestSkewMs, noncesMax: 500_000 });
+  const quota = new UploadQuota({ bytesPerWindow: d.uploadBytesPerHour, windowMs: 3600_000 });
+  const auth = (req: FastifyRequest, bodyHash = ''): SignedRequest => guard.check(req, bodyHash);
+  /** Query parameters of one value each, as strings (a repeated parameter is an error, not a crash). */
+  const q = (req: FastifyRequest, name: string): string | undefined => {
+    const v = (req.query as Record<string, unknown>)[name];
+    if (v === undefined || typeof v === 'string') return v;
+    throw new SalusError('INVALID_FIELD', `query parameter ${name} must be given once`, { field: name });
   };
   const view = d.view;
   const patientParam = (p: string) => {
@@ -118,12 +110,13 @@ export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
       const hash = blobSha256(bytes);
       if (hash !== req.params.hash) throw new SalusError('HASH_MISMATCH', `the body hashes to ${hash.slice(0, 16)}…, not to the address it was sent to`);
       const who = auth(req, hash);
-      const patient = patientParam(req.query.patient ?? '');
+      const patient = patientParam(q(req, 'patient') ?? '');
       const kv = view();
       getPatient(kv, patient);
       requireNotErased(patientRecords(kv, patient), patient);
       const p = party(kv, who.key);
       if (!p.rec) throw new SalusError('UNREGISTERED_SIGNER', 'only registered keys upload blobs');
+      quota.take(who.key, bytes.length);
       await d.blobs.put(hash, bytes, patient);
       return reply.status(201).send({ hash, size: bytes.length });
     },
@@ -145,8 +138,11 @@ export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
   async function readVersion(req: FastifyRequest<{ Params: { id: string; version: string } }>) {
     const who = auth(req);
     const id = recordParam(req.params.id);
+    // one spelling of each read's path, so that the patient can check the reader's signature from the disclosure alone
+    if (!/^[1-9][0-9]{0,14}$/.test(req.params.version) || req.url !== `/v1/records/${id}/versions/${req.params.version}`) {
+      throw new SalusError('INVALID_FIELD', 'read /v1/records/<record>/versions/<version> with the version as a plain positive integer and no query');
+    }
     const version = Number(req.params.version);
-    if (!Number.isSafeInteger(version) || version < 1) throw new SalusError('INVALID_FIELD', 'version must be a positive integer');
     const kv = view();
     const rec = getRecord(kv, id);
     const ver = getVersion(kv, id, version);
@@ -163,7 +159,7 @@ export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
       got = await Promise.all(hashes.map((h) => d.blobs.get(h)));
     }
     if (got.some((b) => !b)) throw new SalusError('BLOB_MISSING', `the ciphertext of ${id} v${version} is on no reachable node`, { record: id, version });
-    d.disclosures.record({ patient: rec.patient, record: id, version, reader: who.key, purpose: who.purpose as Purpose, at: who.at, nonce: who.nonce, sig: who.sig, basis });
+    await d.disclosures.record({ patient: rec.patient, record: id, version, reader: who.key, purpose: who.purpose as Purpose, at: who.at, nonce: who.nonce, sig: who.sig, basis });
     d.onRead?.(basis);
     return {
       record: id,
@@ -202,10 +198,11 @@ export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
     { schema: { tags: ['records'], summary: 'The encryption keys a new version must or may be wrapped to (patient, author, live grantees)' } },
     async (req) => {
       const { patient, kv, p } = patientRequest(req, true);
-      const record = req.query.record ? recordParam(req.query.record) : 'rec-00000000000000000000000000000000';
-      const existing = req.query.record ? (kv.get(`records/rec/${record}`) as { org: string | null } | undefined) : undefined;
-      const tags = req.query.tags ? req.query.tags.split(',').filter((t) => /^[0-9a-f]{64}$/.test(t)) : [];
-      const set = allowedRecipients(kv, { patient, record, tags, emergency: req.query.emergency === 'true', org: existing?.org ?? actingOrg(p), writer: p.rec, now: Date.now() });
+      const given = q(req, 'record');
+      const record = given ? recordParam(given) : 'rec-00000000000000000000000000000000';
+      const existing = given ? (kv.get(`records/rec/${record}`) as { org: string | null } | undefined) : undefined;
+      const tags = (q(req, 'tags') ?? '').split(',').filter((t) => /^[0-9a-f]{64}$/.test(t));
+      const set = allowedRecipients(kv, { patient, record, tags, emergency: q(req, 'emergency') === 'true', org: existing?.org ?? actingOrg(p), writer: p.rec, now: Date.now() });
       const org = actingOrg(p);
       if (org) set.add(getOrg(kv, org)!.encryptionKey);
       return { patient, required: getPatient(kv, patient).encryptionKey, recipients: [...set] };
@@ -239,12 +236,13 @@ export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
     async (req) => {
       const { patient, kv, p } = patientRequest(req, false);
       if (!isThePatient(kv, p, patient)) throw new SalusError('NOT_THE_PATIENT', 'only the patient reads their accounting of disclosures');
-      const from = Number(req.query.fromHeight ?? 0);
-      const limit = Number(req.query.limit ?? 1000);
+      const from = Number(q(req, 'fromHeight') ?? 0);
+      const limit = Number(q(req, 'limit') ?? 1000);
       if (!Number.isSafeInteger(from) || !Number.isSafeInteger(limit) || from < 0 || limit < 1 || limit > 10_000) throw new SalusError('INVALID_FIELD', 'fromHeight must be a height and limit 1-10000');
       let after = { height: from - 1, index: Number.MAX_SAFE_INTEGER, seq: Number.MAX_SAFE_INTEGER };
-      if (req.query.after !== undefined) {
-        const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(req.query.after);
+      const cursor = q(req, 'after');
+      if (cursor !== undefined) {
+        const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(cursor);
         if (!m) throw new SalusError('INVALID_FIELD', 'after must be the "next" cursor of a previous page (height.index.seq)');
         after = { height: Number(m[1]), index: Number(m[2]), seq: Number(m[3]) };
       }

@@ -23,6 +23,7 @@ import {
   actingOrg,
   allowedRecipients,
   checkRecipients,
+  claimBlobs,
   findGrant,
   getPatient,
   getRecord,
@@ -72,6 +73,7 @@ function write(ctx: TxContext, w: Write): void {
   const allowed = allowedRecipients(ctx.state, { patient: w.patient, record: w.record, tags: w.tags, emergency: w.emergency, org: rec.org ?? org, writer: signer.rec, now: ctx.time });
   if (org) allowed.add(getOrg(ctx.state, org)!.encryptionKey);
   checkRecipients(w.envelopes, allowed, id.encryptionKey);
+  claimBlobs(ctx.state, w.patient, [w.content, ...w.envelopes.map((e) => e.blob)]);
   ctx.state.set(recordKey(w.record), rec);
   const ver: VersionState = {
     author: ctx.signerHex,
@@ -105,6 +107,7 @@ function addEnvelopes(ctx: TxContext, a: AddEnvelopes): void {
   checkRecipients(a.envelopes, allowed, null);
   const have = new Set(ver.envelopes.map((e) => e.to));
   for (const e of a.envelopes) if (have.has(e.to)) throw new SalusError('CONFLICT', `version ${a.version} already has an envelope for ${e.to.slice(0, 12)}…`);
+  claimBlobs(ctx.state, rec.patient, a.envelopes.map((e) => e.blob));
   ctx.state.set(versionKey(a.record, a.version), { ...ver, envelopes: [...ver.envelopes, ...a.envelopes] } as unknown as Canonical);
   ctx.emit('records.envelopes_added', { patient: rec.patient, record: a.record, version: a.version, count: a.envelopes.length });
 }
@@ -174,6 +177,7 @@ function setKeyring(ctx: TxContext, k: SetKeyring): void {
   const pr = patientRecords(ctx.state, k.patient);
   requireNotErased(pr, k.patient);
   if (!k.recipients.includes(getPatient(ctx.state, k.patient).encryptionKey)) throw new SalusError('INVALID_FIELD', "the keyring must be sealed to the patient's own encryption key", { field: 'recipients' });
+  claimBlobs(ctx.state, k.patient, [k.blob]);
   setPatient(ctx, k.patient, { ...pr, keyring: { blob: k.blob, recipients: k.recipients, height: ctx.height } });
   ctx.emit('records.keyring_set', { patient: k.patient });
 }

@@ -19,6 +19,7 @@ import { Custodian } from './custodian.js';
 import { recordsRoutes } from './http.js';
 import { blobRefs } from './module.js';
 import { patientRecords } from './state.js';
+import { activeKey } from '../identity/state.js';
 import type { KV } from '../../app/kv.js';
 
 export interface RecordsOptions extends DisclosureOptions {
@@ -31,6 +32,8 @@ export interface RecordsOptions extends DisclosureOptions {
   /** uploaded blobs no committed transaction referenced within this time are deleted */
   readonly uploadTtlMs: number;
   readonly blobFetchTimeoutMs: number;
+  /** bytes one key may upload per hour */
+  readonly uploadBytesPerHour: number;
 }
 
 export const defaultRecordsOptions: RecordsOptions = {
@@ -43,6 +46,7 @@ export const defaultRecordsOptions: RecordsOptions = {
   requestSkewMs: 5 * 60_000,
   uploadTtlMs: 3600_000,
   blobFetchTimeoutMs: 2_000,
+  uploadBytesPerHour: 256 * 1024 * 1024,
 };
 
 /**
@@ -56,7 +60,6 @@ export class RecordsService {
   readonly disclosures: DisclosureRecorder;
   private replicator: BlobReplicator | undefined;
   private custodian: Custodian | undefined;
-  private lastCommitAt = Date.now();
   private gcTimer: NodeJS.Timeout | undefined;
   private readonly erasedCache = new Set<string>();
   /** committed state for the read path, decoded once per height */
@@ -70,6 +73,7 @@ export class RecordsService {
   waitForHeight(height: number, timeoutMs: number): Promise<void> {
     if (this.index.indexedHeight >= height) return Promise.resolve();
     if (height > this.deps.chain.lastHeight() + 1000) return Promise.reject(new SalusError('INVALID_FIELD', `height ${height} is far beyond this node's ${this.deps.chain.lastHeight()}`));
+    if (this.heightWaiters.length >= 10_000) return Promise.reject(new SalusError('TOO_MANY_REQUESTS', 'too many requests wait for a height; retry shortly'));
     return new Promise((resolve, reject) => {
       const w = { height, resolve: () => (clearTimeout(timer), resolve()) };
       const timer = setTimeout(() => {
@@ -82,14 +86,33 @@ export class RecordsService {
 
   constructor(
     private readonly opts: RecordsOptions,
-    private readonly deps: { dataDir: string; chain: Chain; blocks: BlockStore; app: Application; ed: Ed25519; keys: IdentityKeys; nodeId: string; log: Logger; metrics?: Metrics },
+    private readonly deps: {
+      dataDir: string;
+      chain: Chain;
+      blocks: BlockStore;
+      app: Application;
+      ed: Ed25519;
+      keys: IdentityKeys;
+      nodeId: string;
+      log: Logger;
+      metrics?: Metrics;
+      /** whether block sync knows of peers ahead of this node */
+      catchingUp?: () => boolean;
+    },
   ) {
     this.cache = deps.app.readCache();
     this.blobs = new SqliteBlobStore(join(deps.dataDir, 'blobs.sqlite'));
     this.index = new RecordsIndex(join(deps.dataDir, 'records.sqlite'));
-    this.disclosures = new DisclosureRecorder(opts, { ...deps, index: this.index, lastCommitAt: () => this.lastCommitAt });
+    this.disclosures = new DisclosureRecorder(opts, {
+      ...deps,
+      index: this.index,
+      // how recent the ledger is, by the time in its latest header: a node that was down or is
+      // catching up reads old consent, so it serves no read until it is current
+      lastCommitAt: () => (deps.catchingUp?.() ? 0 : (deps.chain.lastHeader()?.time ?? 0)),
+      mayDisclose: () => this.mayDisclose(),
+    });
     if (opts.custodianKeyFile) {
-      this.custodian = new Custodian({ keys: readKeyFile(opts.custodianKeyFile), chain: deps.chain, app: deps.app, store: this.blobs, index: this.index, ed: deps.ed, keyWrap: createNativeKeyWrap(), log: deps.log, fetch: (h) => this.fetch(h) });
+      this.custodian = new Custodian({ keys: readKeyFile(opts.custodianKeyFile), chain: deps.chain, app: deps.app, store: this.blobs, index: this.index, ed: deps.ed, keyWrap: createNativeKeyWrap(), log: deps.log, fetch: (h) => this.fetch(h), isErased: (p) => this.isErased(p) });
     }
   }
 
@@ -123,6 +146,13 @@ export class RecordsService {
     await this.blobs.close();
   }
 
+  /** Whether this node's disclosure batches are accepted: it is a validator, or its key is an organisation's service key. */
+  private mayDisclose(): boolean {
+    const next = this.deps.chain.lastHeight() + 1;
+    if (validatorsForHeight(this.cache, next).some((v) => v.pubKey === this.deps.nodeId)) return true;
+    return activeKey(this.cache, this.deps.nodeId)?.role === 'service';
+  }
+
   isErased(patient: string): boolean {
     if (this.erasedCache.has(patient)) return true;
     const erased = patientRecords(this.cache, patient).erased !== null;
@@ -145,7 +175,6 @@ export class RecordsService {
   onBlock(height: number, live = true): void {
     this.cache = this.deps.app.readCache();
     if (height <= this.index.indexedHeight) return;
-    if (live) this.lastCommitAt = Date.now();
     const { pins, erased, txs } = this.index.indexBlock(height, this.deps.blocks);
     for (const p of erased) {
       this.erasedCache.add(p);
@@ -193,6 +222,8 @@ export class RecordsService {
   routes(app: FastifyInstance): void {
     recordsRoutes(app, {
       chainId: this.deps.chain.chainId,
+      nodeId: this.deps.nodeId,
+      uploadBytesPerHour: this.opts.uploadBytesPerHour,
       ed: this.deps.ed,
       view: () => this.cache,
       blobs: this.blobs,

@@ -7,6 +7,20 @@ import { RECORDS_LIMITS, type Action, type EnvelopeRef, type Grant } from './pay
 export const patientRecordsKey = (p: string) => `records/patient/${p}`;
 export const recordKey = (id: string) => `records/rec/${id}`;
 export const versionKey = (id: string, version: number) => `records/ver/${id}/${version}`;
+export const blobOwnerKey = (hash: string) => `records/blob/${hash}`;
+
+/**
+ * A blob belongs to the patient of the first transaction that names it; naming another patient's
+ * blob is refused. Otherwise a party could name a victim's ciphertext in its own record and then
+ * shred it by erasing itself, or keep it alive past the victim's erasure.
+ */
+export function claimBlobs(kv: KV, patient: string, hashes: readonly string[]): void {
+  for (const h of hashes) {
+    const owner = kv.get(blobOwnerKey(h)) as string | undefined;
+    if (owner === undefined) kv.set(blobOwnerKey(h), patient);
+    else if (owner !== patient) throw new SalusError('CONFLICT', `blob ${h.slice(0, 16)}… belongs to another patient`, { hash: h });
+  }
+}
 
 export interface GrantState extends Omit<Grant, 'patient'> {
   readonly status: 'active' | 'revoked';
@@ -152,10 +166,10 @@ export function readBasis(kv: KV, p: Party, record: string, rec: RecordState, ve
   throw new SalusError('CONSENT_REQUIRED', `no active grant, authorship or emergency access lets this key read ${record} for ${purpose}`, { record, purpose });
 }
 
-/** Encryption keys of an organisation or a key grantee. */
+/** The encryption key a grantee receives envelopes for: its organisation's, or the one the patient named in the grant. */
 export function granteeEncryptionKey(kv: KV, g: GrantState): string | undefined {
   if ('org' in g.grantee) return getOrg(kv, g.grantee.org)?.encryptionKey;
-  return activeKey(kv, g.grantee.key)?.encryptionKey ?? g.grantee.encryptionKey;
+  return g.grantee.encryptionKey;
 }
 
 /**
