@@ -6,7 +6,7 @@ import type { Application } from '../../app/application.js';
 import type { BlobStore } from '../../blobs/store.js';
 import { activeKey } from '../identity/state.js';
 import type { IndexedBlockTx, RecordsIndex } from './index-db.js';
-import { getRecord, getVersion } from './state.js';
+import { getRecord, getVersion, patientRecords } from './state.js';
 
 /**
  * The organisation's key custodian: the simple first design of emergency key release
@@ -32,6 +32,20 @@ export class Custodian {
   /** The organisation this custodian acts for, per committed state. */
   private org(): string | null {
     return activeKey(this.deps.app.committedView(), this.orgKeyHex)?.org ?? null;
+  }
+
+  /**
+   * After a restart: a break-glass that committed while this node was down (or just before it
+   * stopped) is still live and may lack its envelopes; release is idempotent, so run it again.
+   */
+  start(): void {
+    const kv = this.deps.app.committedView();
+    const now = Date.now();
+    for (const patient of this.deps.index.patients()) {
+      for (const e of patientRecords(kv, patient).emergency) {
+        if (e.until > now) this.queue.push(this.release(patient, e.key).catch((err: unknown) => this.deps.log.warn({ reason: (err as Error).message }, 'custodian: emergency release failed')));
+      }
+    }
   }
 
   onBlock(txs: readonly IndexedBlockTx[]): void {

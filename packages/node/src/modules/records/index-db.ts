@@ -61,6 +61,7 @@ export class RecordsIndex {
       putVersion: db.prepare('INSERT OR REPLACE INTO versions (record, version, patient, height) VALUES (?, ?, ?, ?)'),
       versionsOf: db.prepare<[string], { record: string; version: number; height: number }>('SELECT record, version, height FROM versions WHERE patient = ? ORDER BY height, record, version'),
       patientOfRecord: db.prepare<[string], { patient: string }>('SELECT patient FROM versions WHERE record = ? LIMIT 1'),
+      patients: db.prepare<[], { patient: string }>('SELECT DISTINCT patient FROM versions'),
       putLog: db.prepare('INSERT OR REPLACE INTO log (patient, height, idx, seq, kind, tx) VALUES (?, ?, ?, ?, ?, ?)'),
       logOf: db.prepare<[string, number, number, number, number], LogRow & { idx: number }>(
         'SELECT height, idx, seq, kind, tx FROM log WHERE patient = ? AND (height, idx, seq) > (?, ?, ?) ORDER BY height, idx, seq LIMIT ?',
@@ -89,6 +90,11 @@ export class RecordsIndex {
 
   patientOfRecord(record: string): string | null {
     return this.s.patientOfRecord.get(record)?.patient ?? null;
+  }
+
+  /** Every patient with at least one record version. */
+  patients(): string[] {
+    return this.s.patients.all().map((r) => r.patient);
   }
 
   versionsOf(patient: string): { record: string; version: number; height: number }[] {

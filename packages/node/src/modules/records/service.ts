@@ -134,6 +134,7 @@ export class RecordsService {
       }
     }
     this.disclosures.start();
+    this.custodian?.start();
     this.gcTimer = setInterval(() => void this.blobs.collect(this.opts.uploadTtlMs, Date.now()), 60_000);
   }
 
