@@ -21,6 +21,7 @@ import { BlockSync } from './consensus/sync.js';
 import { TxGossip } from './consensus/txgossip.js';
 import { nodeChannels } from './consensus/channels.js';
 import { RecordsService } from './modules/records/service.js';
+import { FhirAuth } from './fhir/auth.js';
 
 export interface NodeInput {
   readonly genesis: Genesis;
@@ -53,6 +54,8 @@ export class SalusNode {
   private api: FastifyInstance | undefined;
   readonly records: RecordsService;
   private stopped: Promise<void> | undefined;
+  /** where the API listens, once it does */
+  private apiUrl = '';
 
   constructor(private readonly input: NodeInput) {
     this.opts = mergeOptions(input.options);
@@ -192,9 +195,17 @@ export class SalusNode {
       verify: () => verifyDataDir(this.input.dbFile, { genesis: this.input.genesis, ed: this.ed, chain: this.opts.chain, state: this.opts.state }),
       log: (msg, ctx) => this.log.error(ctx, msg),
       beforeSubmit: (bytes) => this.records.beforeSubmit(bytes),
-      extraRoutes: (api) => this.records.routes(api),
+      extraRoutes: (api) => {
+        this.records.routes(api);
+        // the FHIR facade answers as the node's organisation, so it needs that organisation's key (ADR 0006)
+        if (this.opts.records.custodianKeyFile) {
+          const auth = new FhirAuth({ chainId, nodeKeys: keys, ed: this.ed, view: () => this.apiApp.committedView(), tokenUrl: () => `${this.apiUrl}/fhir/R4/auth/token` });
+          auth.routes(api);
+        }
+      },
     });
     const address = await this.api.listen({ host: this.opts.api.host, port: this.opts.api.port });
+    this.apiUrl = address;
     this.metrics.height.set(this.chain.lastHeight());
     this.records.start(this.p2p);
     this.sync?.start();

@@ -23,6 +23,11 @@ let obs: string;
 let alg: string;
 
 describe('records', () => {
+  it("a node with its organisation's key advertises the SMART token endpoint of its FHIR facade", async () => {
+    const conf = (await (await fetch(`${w.t.url}/fhir/R4/.well-known/smart-configuration`)).json()) as { token_endpoint: string };
+    expect(conf.token_endpoint).toBe(`${w.t.url}/fhir/R4/auth/token`);
+  });
+
   it('a practitioner with a write grant writes; the patient lists and decrypts', async () => {
     await w.patient.grant({ id: 'hospital-care', grantee: { org: 'founding-hospital' }, scope: 'all', actions: ['read', 'write'], purposes: ['treatment'] });
     obs = (await w.drA.write(w.pid, observation('first'))).record;
