@@ -22,6 +22,11 @@ import { TxGossip } from './consensus/txgossip.js';
 import { nodeChannels } from './consensus/channels.js';
 import { RecordsService } from './modules/records/service.js';
 import { FhirAuth } from './fhir/auth.js';
+import { FhirResources } from './fhir/resources.js';
+import { fhirRoutes } from './fhir/server.js';
+import { createNativeKeyWrap } from './crypto/native-hpke.js';
+import { readKeyFile } from './config/keyfile.js';
+import { activeKey } from './modules/identity/state.js';
 
 export interface NodeInput {
   readonly genesis: Genesis;
@@ -198,10 +203,7 @@ export class SalusNode {
       extraRoutes: (api) => {
         this.records.routes(api);
         // the FHIR facade answers as the node's organisation, so it needs that organisation's key (ADR 0006)
-        if (this.opts.records.custodianKeyFile) {
-          const auth = new FhirAuth({ chainId, nodeKeys: keys, ed: this.ed, view: () => this.apiApp.committedView(), tokenUrl: () => `${this.apiUrl}/fhir/R4/auth/token` });
-          auth.routes(api);
-        }
+        if (this.opts.records.custodianKeyFile) this.mountFhir(api, this.opts.records.custodianKeyFile);
       },
     });
     const address = await this.api.listen({ host: this.opts.api.host, port: this.opts.api.port });
@@ -243,6 +245,22 @@ export class SalusNode {
       // Another node's evidence for the same votes may already be on the ledger or in the mempool.
       this.log.info({ reason: (e as Error).message }, 'double signing: evidence not submitted');
     }
+  }
+
+  /** The FHIR facade, answering as the organisation whose key this node holds (ADR 0006). */
+  private mountFhir(api: FastifyInstance, orgKeyFile: string): void {
+    const orgKeys = readKeyFile(orgKeyFile);
+    const view = () => this.apiApp.committedView();
+    const adminKey = toHex(orgKeys.signing.publicKey);
+    const org = activeKey(view(), adminKey)?.org;
+    if (!org) {
+      this.log.warn({ key: adminKey.slice(0, 16) }, 'FHIR facade off: the organisation key file is not an active member key');
+      return;
+    }
+    const auth = new FhirAuth({ chainId: this.input.genesis.chainId, nodeKeys: this.input.nodeKeys, ed: this.ed, view, tokenUrl: () => `${this.apiUrl}/fhir/R4/auth/token` });
+    auth.routes(api);
+    const resources = new FhirResources({ records: this.records, view, org, orgKeys, orgAdminKey: adminKey, keyWrap: createNativeKeyWrap(), lastHeight: () => this.chain.lastHeight() });
+    fhirRoutes(api, { auth, resources, records: this.records, view, log: (msg, ctx) => this.log.error(ctx, msg) });
   }
 
   /** How many blocks the furthest peer is ahead of this node (0 without peers). */

@@ -301,8 +301,10 @@ export class RecordsClient {
         // the reader's own signature over the request the serving node (the batch's signer) answered
         const signer = (proven.decoded as { signer: string }).signer;
         const claims = { method: 'GET', path: `/v1/records/${record}/versions/${version}`, at, nonce, purpose, bodyHash: '', aud: signer };
-        const readerSigned = this.client.ed.verify(fromHex(reader, 32), requestSignBytes(await this.chain(), claims), fromHex(sig, 64));
-        detail = { patient, record, version, reader, purpose, at, nonce, sig, basis, servedBy: signer, readerSigned };
+        // a FHIR read by bearer token carries no request signature: the node attests it under the token's id
+        const via = sig === '' ? 'token' : 'signed-request';
+        const readerSigned = via === 'signed-request' && this.client.ed.verify(fromHex(reader, 32), requestSignBytes(await this.chain(), claims), fromHex(sig, 64));
+        detail = { patient, record, version, reader, purpose, at, nonce, sig, basis, servedBy: signer, via, readerSigned };
       } else if (payload.patient !== undefined && payload.patient !== this.patientId) {
         throw new SalusError('BAD_PROOF', `the proven transaction ${e.tx} is about another patient`);
       }

@@ -138,6 +138,15 @@ async function demo(dir: string, nodes: readonly Running[], patients: number): P
       `  npx salus records read ${obs.record} --key ${dr.keyFile} --org-key ${hospitalKey}   # as the hospital`,
       `  npx salus records disclosures --key ${p.keyFile}                   # every read and write, proven`,
       `  curl ${nodes[0]!.url}/v1/records/patients/${p.patient}            # consent facts on the ledger`,
+      ...(summary.fhirClient
+        ? [
+            `FHIR R4 at ${nodes[0]!.url}/fhir/R4 (the hospital's node, answering as the hospital):`,
+            `  TOKEN=$(npx salus fhir token --raw --key ${summary.fhirClient.keyFile})`,
+            `  curl -H "Authorization: Bearer $TOKEN" '${nodes[0]!.url}/fhir/R4/Observation?patient=${p.patient}'`,
+            `  curl -H "Authorization: Bearer $TOKEN" ${nodes[0]!.url}/fhir/R4/Patient/${p.patient}`,
+            `  curl ${nodes[0]!.url}/fhir/R4/metadata`,
+          ]
+        : []),
       '',
     ].join('\n'),
   );

@@ -6,6 +6,7 @@ import { registerChain } from './chain.js';
 import { registerTx } from './tx.js';
 import { registerLocalnet } from './localnet.js';
 import { registerRecords } from './records.js';
+import { registerFhir } from './fhir.js';
 
 /** The salus command line. Every command has --help; errors print their code and exit 1. */
 const program = new Command()
@@ -19,6 +20,7 @@ registerChain(program);
 registerTx(program);
 registerLocalnet(program);
 registerRecords(program);
+registerFhir(program);
 
 
 program.parseAsync(process.argv).catch((e: unknown) => {

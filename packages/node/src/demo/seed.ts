@@ -27,6 +27,8 @@ export interface DemoSummary {
   readonly emergency: { readonly org: string; readonly keyFile: string } | null;
   readonly insurer: { readonly org: string; readonly keyFile: string } | null;
   readonly hospital: string;
+  /** the hospital's FHIR client (a service key), for the node's FHIR facade */
+  readonly fhirClient: { readonly org: string; readonly keyFile: string };
 }
 
 const ed = createNativeEd25519();
@@ -69,6 +71,7 @@ export async function seedDemo(orgs: readonly DemoOrg[], o: { patients: number; 
   for (let i = 1; i <= 4; i++) practitioners.push(await member(hospital, 'practitioner', `Practitioner ${i}`, keysDir));
   const emergency = await member(emergencyOrg, 'emergency', 'Emergency clinician', keysDir);
   const insurer = insurerOrg ? await member(insurerOrg, 'service', 'Claims service', keysDir) : null;
+  const ehr = await member(hospital, 'service', 'EHR integration', keysDir);
   log(`demo: ${practitioners.length} practitioners of ${hospital.id}, an emergency clinician of ${emergencyOrg.id}${insurer ? `, a claims service of ${insurerOrg!.id}` : ''}`);
 
   const rng = new Prng(o.seed);
@@ -112,6 +115,7 @@ export async function seedDemo(orgs: readonly DemoOrg[], o: { patients: number; 
     emergency: { org: emergencyOrg.id, keyFile: emergency.keyFile },
     insurer: insurer ? { org: insurerOrg!.id, keyFile: insurer.keyFile } : null,
     hospital: hospital.id,
+    fhirClient: { org: hospital.id, keyFile: ehr.keyFile },
   };
   writeFileSync(join(o.dir, 'demo.json'), JSON.stringify(result, null, 2) + '\n');
   return result;

@@ -78,7 +78,7 @@ export interface DisclosureEntry {
   readonly patient: string;
   readonly record: string;
   readonly version: number;
-  /** the reader's signing key and its signed request */
+  /** the reader's signing key and its signed request (sig empty: a FHIR read by bearer token, nonce = the token's id) */
   readonly reader: string;
   readonly purpose: Purpose;
   readonly at: number;
@@ -164,7 +164,14 @@ function nonEmptySet<T extends string>(x: unknown, field: string, options: reado
 export const BASES = ['patient', 'author', 'grant', 'emergency'] as const;
 
 export function entryTuple(e: DisclosureEntry): Canonical {
-  return [e.patient, e.record, e.version, fromHex(e.reader, 32), e.purpose, e.at, fromHex(e.nonce), fromHex(e.sig, 64), e.basis];
+  return [e.patient, e.record, e.version, fromHex(e.reader, 32), e.purpose, e.at, fromHex(e.nonce), e.sig === '' ? new Uint8Array(0) : fromHex(e.sig, 64), e.basis];
+}
+
+/** The reader's request signature, or none for a read by a FHIR bearer token (the token names the client). */
+function sigOrNone(x: unknown, field: string): string {
+  const b = v.bytes(x, field);
+  if (b.length !== 0 && b.length !== 64) throw new SalusError('INVALID_FIELD', `${field} must be 64 bytes, or empty for a token read`, { field });
+  return toHex(b);
 }
 
 function entry(x: unknown, i: number): DisclosureEntry {
@@ -181,7 +188,7 @@ function entry(x: unknown, i: number): DisclosureEntry {
     purpose: v.oneOf(t[4], `${f}.purpose`, PURPOSES),
     at: v.uint(t[5], `${f}.at`),
     nonce: toHex(nonce),
-    sig: toHex(v.bytes(t[7], `${f}.sig`, 64)),
+    sig: sigOrNone(t[7], `${f}.sig`),
     basis: v.oneOf(t[8], `${f}.basis`, BASES),
   };
 }

@@ -1,0 +1,258 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SalusError, type Purpose } from '@salus/core';
+import type { KV } from '../app/kv.js';
+import type { RecordsService } from '../modules/records/service.js';
+import { getOrg, keyKey, type KeyRecord, type OrgRecord } from '../modules/identity/state.js';
+import { PATIENT_ID, RECORD_ID } from '../modules/records/payloads.js';
+import type { FhirAuth, FhirCaller } from './auth.js';
+import type { FhirResources, Loaded } from './resources.js';
+import { allows, type Interaction } from './scopes.js';
+import { sendOutcome } from './outcome.js';
+
+/**
+ * The FHIR R4 REST API of a node, first part (ADR 0006): capability statement, read, vread,
+ * instance history and type search (by patient, _id, code, _count) of the clinical resources its
+ * organisation may read, and the directory (Organization, Practitioner) from the identity module.
+ * Every resource served is a disclosure on the ledger, queued before the response leaves.
+ */
+export const CLINICAL_TYPES = ['Patient', 'Observation', 'Condition', 'MedicationRequest', 'AllergyIntolerance', 'Immunization', 'Procedure', 'Encounter', 'DiagnosticReport', 'DocumentReference'] as const;
+const DIRECTORY_TYPES = ['Organization', 'Practitioner'] as const;
+const LEDGER_EXTENSION = 'https://salus.health/fhir/StructureDefinition/ledger-provenance';
+const FHIR_JSON = 'application/fhir+json';
+const COUNT_MAX = 200;
+
+export interface FhirDeps {
+  readonly auth: FhirAuth;
+  readonly resources: FhirResources;
+  readonly records: RecordsService;
+  readonly view: () => KV;
+  readonly log: (msg: string, ctx: object) => void;
+}
+
+const clinical = (t: string): t is (typeof CLINICAL_TYPES)[number] => (CLINICAL_TYPES as readonly string[]).includes(t);
+
+export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4'): void {
+  app.register(
+    async (f) => {
+      f.setErrorHandler((err, _req, reply) => sendOutcome(reply, err, d.log));
+      f.setNotFoundHandler((req, reply) => sendOutcome(reply, new SalusError('NOT_FOUND', `no FHIR route ${req.method} ${req.url.split('?')[0]}`), d.log));
+
+      f.get('/metadata', async (_req, reply) => reply.type(FHIR_JSON).send(capability(d)));
+
+      f.get<{ Params: { type: string; id: string } }>('/:type/:id', async (req, reply) => {
+        const caller = await guard(req, req.params.type, 'r');
+        return send(reply, await readOne(d, caller, req.params.type, req.params.id));
+      });
+
+      f.get<{ Params: { type: string; id: string; vid: string } }>('/:type/:id/_history/:vid', async (req, reply) => {
+        const caller = await guard(req, req.params.type, 'r');
+        if (!/^[1-9][0-9]{0,14}$/.test(req.params.vid)) throw new SalusError('INVALID_FIELD', 'a versionId is a positive integer');
+        return send(reply, await readOne(d, caller, req.params.type, req.params.id, Number(req.params.vid)));
+      });
+
+      f.get<{ Params: { type: string; id: string } }>('/:type/:id/_history', async (req, reply) => {
+        const caller = await guard(req, req.params.type, 'r');
+        if (!clinical(req.params.type)) throw new SalusError('NOT_FOUND', `${req.params.type} has no history here: it is a view of the identity module`);
+        const record = await resolveRecord(d, req.params.type, req.params.id);
+        const latest = await readClinical(d, caller, req.params.type, record);
+        const entries: Served[] = [asResource(latest)];
+        for (let v = latest.version - 1; v >= 1; v--) entries.push(asResource(await readClinical(d, caller, req.params.type, record, v)));
+        return reply.type(FHIR_JSON).send(bundle('history', entries, req.url));
+      });
+
+      f.get<{ Params: { type: string }; Querystring: Record<string, unknown> }>('/:type', async (req, reply) => {
+        const caller = await guard(req, req.params.type, 's');
+        const found = await search(d, caller, req.params.type, req.query);
+        return reply.type(FHIR_JSON).send(bundle('searchset', found, req.url));
+      });
+    },
+    { prefix: base },
+  );
+
+  async function guard(req: FastifyRequest, type: string, interaction: Interaction): Promise<FhirCaller> {
+    if (!clinical(type) && !(DIRECTORY_TYPES as readonly string[]).includes(type)) throw new SalusError('NOT_FOUND', `resource type ${type} is not served here (see /metadata)`);
+    const caller = await d.auth.authenticate(req);
+    if (!allows(caller.scopes, type, interaction)) throw new SalusError('FORBIDDEN', `the token's scopes do not allow ${interaction} on ${type}`);
+    return caller;
+  }
+}
+
+type Served = Record<string, unknown> & { resourceType: string; id: string };
+
+const isLoaded = (r: Served | Loaded): r is Loaded => 'ver' in r && 'record' in r && 'basis' in r;
+
+function send(reply: FastifyReply, r: Served | Loaded): FastifyReply {
+  const resource = asResource(r);
+  const meta = resource.meta as { versionId?: string; lastUpdated?: string } | undefined;
+  if (meta?.versionId) reply.header('etag', `W/"${meta.versionId}"`);
+  if (meta?.lastUpdated) reply.header('last-modified', new Date(meta.lastUpdated).toUTCString());
+  return reply.type(FHIR_JSON).send(resource);
+}
+
+function asResource(r: Served | Loaded): Served {
+  if (!isLoaded(r)) return r;
+  const id = r.resource.resourceType === 'Patient' ? r.patient : r.record;
+  return {
+    ...r.resource,
+    id,
+    meta: {
+      versionId: String(r.version),
+      lastUpdated: new Date(r.ver.time).toISOString(),
+      extension: [{ url: LEDGER_EXTENSION, extension: [{ url: 'height', valueUnsignedInt: r.ver.height }, { url: 'transaction', valueString: r.ver.tx }] }],
+    },
+  };
+}
+
+function bundle(type: 'searchset' | 'history', resources: readonly Served[], self: string) {
+  return {
+    resourceType: 'Bundle',
+    type,
+    total: resources.length,
+    link: [{ relation: 'self', url: self }],
+    entry: resources.map((resource) => ({ fullUrl: `${resource.resourceType}/${resource.id}`, resource, ...(type === 'searchset' ? { search: { mode: 'match' } } : {}) })),
+  };
+}
+
+const purposeOf = (c: FhirCaller): Purpose => (c.kind === 'patient' ? 'patient-request' : 'treatment');
+
+async function readOne(d: FhirDeps, caller: FhirCaller, type: string, id: string, version?: number): Promise<Served | Loaded> {
+  if (type === 'Organization') return organization(d.view(), id);
+  if (type === 'Practitioner') return practitioner(d.view(), id);
+  return readClinical(d, caller, type, await resolveRecord(d, type, id), version);
+}
+
+/** A Patient's FHIR id is the patient's pseudonym (what references name); other resources' ids are record ids. */
+async function resolveRecord(d: FhirDeps, type: string, id: string): Promise<string> {
+  if (type !== 'Patient') return id;
+  if (!PATIENT_ID.test(id)) throw new SalusError('NOT_FOUND', `no Patient ${id}`);
+  const record = (await d.resources.ids('Patient', id))[0];
+  if (!record) throw new SalusError('NOT_FOUND', `no Patient ${id} this organisation may read`);
+  return record;
+}
+
+/** Reads one version (the latest without `version`), checks type and compartment, and records the disclosure. */
+async function readClinical(d: FhirDeps, caller: FhirCaller, type: string, record: string, version?: number): Promise<Loaded> {
+  if (!RECORD_ID.test(record)) throw new SalusError('NOT_FOUND', `no ${type} ${record}`);
+  const kv = d.view();
+  const latest = (kv.get(`records/rec/${record}`) as { latest: number } | undefined)?.latest;
+  if (latest === undefined) throw new SalusError('NOT_FOUND', `no ${type} ${record}`);
+  const loaded = await d.resources.load(record, version ?? latest, purposeOf(caller));
+  if (loaded.resource.resourceType !== type) throw new SalusError('NOT_FOUND', `no ${type} ${record}`);
+  if (caller.kind === 'patient' && loaded.patient !== caller.patient) throw new SalusError('NOT_FOUND', `no ${type} ${record} in this patient's compartment`);
+  await disclose(d, caller, loaded);
+  return loaded;
+}
+
+async function disclose(d: FhirDeps, caller: FhirCaller, l: Loaded): Promise<void> {
+  // the token's id names the read; a bearer token carries no request signature (ADR 0006)
+  const nonce = caller.tokenId.replace(/-/g, '').toLowerCase();
+  await d.records.disclosures.record({
+    patient: l.patient,
+    record: l.record,
+    version: l.version,
+    reader: caller.clientKey,
+    purpose: purposeOf(caller),
+    at: Date.now(),
+    nonce: /^(?:[0-9a-f]{2}){8,32}$/.test(nonce) ? nonce : randomBytes(16).toString('hex'),
+    sig: '',
+    basis: l.basis,
+  });
+}
+
+function one(q: Record<string, unknown>, name: string): string | undefined {
+  const v = q[name];
+  if (v === undefined || typeof v === 'string') return v;
+  throw new SalusError('INVALID_FIELD', `search parameter ${name} must be given once`);
+}
+
+const KNOWN = new Set(['patient', 'subject', '_id', 'code', '_count', 'name']);
+
+async function search(d: FhirDeps, caller: FhirCaller, type: string, q: Record<string, unknown>): Promise<Served[]> {
+  for (const k of Object.keys(q)) if (!KNOWN.has(k)) throw new SalusError('INVALID_FIELD', `search parameter ${k} is not supported (see /metadata)`);
+  const count = Number(one(q, '_count') ?? 50);
+  if (!Number.isSafeInteger(count) || count < 0 || count > COUNT_MAX) throw new SalusError('INVALID_FIELD', `_count must be 0-${COUNT_MAX}`);
+  const kv = d.view();
+  if (type === 'Organization' || type === 'Practitioner') return directory(kv, type, one(q, '_id'), one(q, 'name')).slice(0, count);
+  let patient = (one(q, 'patient') ?? one(q, 'subject'))?.replace(/^Patient\//, '');
+  if (patient !== undefined && !PATIENT_ID.test(patient)) throw new SalusError('INVALID_FIELD', 'patient must be Patient/<pat-…> or <pat-…>');
+  if (caller.kind === 'patient') {
+    if (patient !== undefined && patient !== caller.patient) return [];
+    patient = caller.patient!;
+  }
+  const ids = (await d.resources.ids(type, patient)).filter((id) => q._id === undefined || one(q, '_id')!.split(',').includes(type === 'Patient' ? '' : id));
+  const code = one(q, 'code');
+  const out: Served[] = [];
+  for (const id of ids) {
+    if (out.length >= count) break;
+    const l = await d.resources.load(id, (kv.get(`records/rec/${id}`) as { latest: number }).latest, purposeOf(caller)).catch((e: unknown) => {
+      if (e instanceof SalusError) return undefined; // consent changed since indexing: not a match
+      throw e;
+    });
+    if (!l || (code !== undefined && !hasCode(l.resource, code))) continue;
+    await disclose(d, caller, l);
+    out.push(asResource(l));
+  }
+  return out;
+}
+
+/** A token search: code=system|code, code=code, or a comma-separated list of either. */
+function hasCode(resource: Record<string, unknown>, param: string): boolean {
+  const codings = ['code', 'vaccineCode', 'medicationCodeableConcept']
+    .flatMap((f) => ((resource[f] as { coding?: { system?: string; code?: string }[] } | undefined)?.coding ?? []));
+  return param.split(',').some((p) => {
+    const [system, code] = p.includes('|') ? p.split('|', 2) : [undefined, p];
+    return codings.some((c) => c.code === code && (system === undefined || system === '' || c.system === system));
+  });
+}
+
+function organization(kv: KV, id: string): Served {
+  const o = getOrg(kv, id);
+  if (!o) throw new SalusError('NOT_FOUND', `no Organization ${id}`);
+  return orgResource(o);
+}
+
+function orgResource(o: OrgRecord): Served {
+  return { resourceType: 'Organization', id: o.id, active: true, name: o.name, type: [{ text: o.kind }] };
+}
+
+function practitioner(kv: KV, id: string): Served {
+  const k = /^[0-9a-f]{64}$/.test(id) ? (kv.get(keyKey(id)) as KeyRecord | undefined) : undefined;
+  if (!k || k.role !== 'practitioner') throw new SalusError('NOT_FOUND', `no Practitioner ${id}`);
+  return { resourceType: 'Practitioner', id, active: k.status === 'active', name: k.name ? [{ text: k.name }] : [], identifier: [{ system: 'urn:salus:signing-key', value: id }] };
+}
+
+function directory(kv: KV, type: string, id: string | undefined, name: string | undefined): Served[] {
+  if (id === undefined) throw new SalusError('INVALID_FIELD', `search ${type} by _id (the directory is the identity module's state, read by key)`);
+  const all = id.split(',').flatMap((x) => {
+    try {
+      return [type === 'Organization' ? organization(kv, x) : practitioner(kv, x)];
+    } catch {
+      return [];
+    }
+  });
+  return name === undefined ? all : all.filter((r) => JSON.stringify(r.name ?? '').toLowerCase().includes(name.toLowerCase()));
+}
+
+function capability(d: FhirDeps) {
+  const interactions = (types: readonly string[], search: string[]) =>
+    types.map((type) => ({ type, interaction: [{ code: 'read' }, { code: 'vread' }, { code: 'history-instance' }, { code: 'search-type' }], searchParam: search.map((name) => ({ name, type: name === '_count' ? 'number' : name === 'patient' ? 'reference' : 'token' })) }));
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: new Date().toISOString().slice(0, 10),
+    kind: 'instance',
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+    software: { name: 'Salus' },
+    implementation: { description: `FHIR facade of the Salus node of ${d.resources.orgName()}: the resources its organisation may read on the ledger` },
+    rest: [
+      {
+        mode: 'server',
+        security: { service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] }], description: 'SMART Backend Services (private_key_jwt, EdDSA); see .well-known/smart-configuration' },
+        resource: [...interactions(CLINICAL_TYPES, ['patient', 'subject', '_id', 'code', '_count']), ...interactions(DIRECTORY_TYPES, ['_id', 'name', '_count'])],
+      },
+    ],
+  };
+}
+

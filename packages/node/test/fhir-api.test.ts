@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SignJWT, importJWK } from 'jose';
+import { Client } from 'fhir-kit-client';
+import { MedplumClient } from '@medplum/core';
+import { RecordsClient, Wallet } from '@salus/client';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { memberPayload, tempDir } from './harness.js';
+import { fhirToken } from '../src/cli/fhir.js';
+import { waitFor } from './net-harness.js';
+import { allergy, observation, recordsWorld, type RecordsWorld } from './records-fixture.js';
+
+/**
+ * The FHIR facade of a node that holds its organisation's key, driven by off-the-shelf clients
+ * (fhir-kit-client, Medplum's MedplumClient): SMART Backend Services token, then read, vread,
+ * history and search of what the organisation may read; OperationOutcome errors; every resource
+ * served is a disclosure in the patient's accounting.
+ */
+let w: RecordsWorld;
+let fhir: InstanceType<typeof Client>;
+let token: string;
+const service = Wallet.create();
+let obs: string;
+let alg: string;
+let other: { rc: RecordsClient; pid: string; record: string };
+
+const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url');
+async function tokenFor(wallet: Wallet, scope: string): Promise<string> {
+  const keys = wallet.export();
+  const key = await importJWK({ kty: 'OKP', crv: 'Ed25519', x: b64(Buffer.from(keys.signing.publicKey, 'hex')), d: b64(Buffer.from(keys.signing.secretKey, 'hex')) }, 'EdDSA');
+  const tokenUrl = `${w.t.url}/fhir/R4/auth/token`;
+  const assertion = await new SignJWT({}).setProtectedHeader({ alg: 'EdDSA' }).setIssuer(wallet.publicKeyHex).setSubject(wallet.publicKeyHex).setAudience(tokenUrl).setIssuedAt().setExpirationTime('4m').setJti(crypto.randomUUID()).sign(key);
+  const body = new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion, scope });
+  const r = await fetch(tokenUrl, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  return ((await r.json()) as { access_token: string }).access_token;
+}
+
+beforeAll(async () => {
+  w = await recordsWorld();
+  await w.t.client.send(w.t.admin, 'identity', 'add_member', memberPayload(w.t.orgId, service, 'service', 'EHR integration'));
+  await w.patient.grant({ id: 'care', grantee: { org: 'founding-hospital' }, scope: 'all', actions: ['read', 'write'] });
+  await w.patient.write(w.pid, { resourceType: 'Patient', id: w.pid, name: [{ family: 'Rossi', given: ['Anna'] }], gender: 'female' });
+  obs = (await w.drA.write(w.pid, observation('v1'))).record;
+  await w.drA.write(w.pid, observation('v2'), { record: obs });
+  alg = (await w.drA.write(w.pid, allergy())).record;
+  // a patient who never granted the hospital anything: a record of theirs the clinic wrote
+  const rc = new RecordsClient(w.t.client, Wallet.create());
+  const pid = await rc.registerPatient();
+  other = { rc, pid, record: (await rc.write(pid, observation('private'))).record };
+  token = await tokenFor(service, 'system/*.rs');
+  fhir = new Client({ baseUrl: `${w.t.url}/fhir/R4`, bearerToken: token });
+});
+afterAll(async () => {
+  await w.t.close();
+});
+
+describe('FHIR facade', () => {
+  it('serves a CapabilityStatement that names SMART and the resources it serves', async () => {
+    const cs = (await fhir.capabilityStatement()) as { fhirVersion: string; rest: { resource: { type: string }[]; security: { service: { coding: { code: string }[] }[] } }[] };
+    expect(cs.fhirVersion).toBe('4.0.1');
+    expect(cs.rest[0]!.resource.map((r) => r.type)).toEqual(expect.arrayContaining(['Observation', 'Patient', 'Organization']));
+    expect(cs.rest[0]!.security.service[0]!.coding[0]!.code).toBe('SMART-on-FHIR');
+  });
+
+  it('fhir-kit-client reads, vreads, lists history and searches what the organisation may read', async () => {
+    const r = (await fhir.read({ resourceType: 'Observation', id: obs })) as { id: string; meta: { versionId: string; extension: { extension: { url: string }[] }[] }; note: { text: string }[] };
+    expect(r.id).toBe(obs);
+    expect(r.meta.versionId).toBe('2');
+    expect(r.note[0]!.text).toBe('v2');
+    expect(r.meta.extension[0]!.extension.map((e) => e.url)).toEqual(['height', 'transaction']);
+    const v1 = (await fhir.vread({ resourceType: 'Observation', id: obs, version: '1' })) as { note: { text: string }[] };
+    expect(v1.note[0]!.text).toBe('v1');
+    const hist = (await fhir.history({ resourceType: 'Observation', id: obs })) as { total: number; entry: { resource: { meta: { versionId: string } } }[] };
+    expect(hist.entry.map((e) => e.resource.meta.versionId)).toEqual(['2', '1']);
+    const found = (await fhir.search({ resourceType: 'Observation', searchParams: { patient: `Patient/${w.pid}`, code: 'http://loinc.org|8867-4' } })) as { total: number; entry: { resource: { id: string } }[] };
+    expect(found.entry.map((e) => e.resource.id)).toEqual([obs]);
+    const none = (await fhir.search({ resourceType: 'Observation', searchParams: { patient: w.pid, code: 'http://loinc.org|0000-0' } })) as { total: number };
+    expect(none.total).toBe(0);
+    const patient = (await fhir.read({ resourceType: 'Patient', id: w.pid })) as { id: string; name: { family: string }[] };
+    expect(patient).toMatchObject({ id: w.pid, name: [{ family: 'Rossi' }] });
+    const org = (await fhir.read({ resourceType: 'Organization', id: 'founding-hospital' })) as { name: string };
+    expect(org.name).toBe('Founding Hospital');
+    expect(((await fhir.search({ resourceType: 'AllergyIntolerance', searchParams: { patient: w.pid } })) as { entry: { resource: { id: string } }[] }).entry.map((e) => e.resource.id)).toEqual([alg]);
+  });
+
+  it("Medplum's client reads and searches with caching off", async () => {
+    const medplum = new MedplumClient({ baseUrl: `${w.t.url}/`, fhirUrlPath: 'fhir/R4/', fetch: (u: string, i: RequestInit) => fetch(u, i), cacheTime: 0 });
+    medplum.setAccessToken(token);
+    const r = await medplum.readResource('Observation', obs);
+    expect(r.meta?.versionId).toBe('2');
+    const list = await medplum.searchResources('Observation', `patient=${w.pid}`);
+    expect(list.map((x) => x.id)).toEqual([obs]);
+  });
+
+  it('errors are OperationOutcomes with the right status; a patient who granted nothing stays unreadable', async () => {
+    const get = async (path: string, auth: string | null = token) => {
+      const res = await fetch(`${w.t.url}/fhir/R4/${path}`, { headers: auth ? { authorization: `Bearer ${auth}` } : {} });
+      const body = (await res.json()) as { resourceType: string; issue?: { code: string }[] };
+      return { status: res.status, type: res.headers.get('content-type'), body };
+    };
+    const noToken = await get(`Observation/${obs}`, null);
+    expect([noToken.status, noToken.body.resourceType, noToken.body.issue?.[0]?.code]).toEqual([401, 'OperationOutcome', 'login']);
+    expect(noToken.type).toContain('application/fhir+json');
+    expect((await get(`Observation/${obs}`, token.slice(0, -3) + 'AAA')).status).toBe(401);
+    expect((await get(`Observation/${other.record}`)).status).toBe(403); // the clinic wrote nothing of it and holds no grant
+    expect((await get('Observation/rec-' + '9'.repeat(32))).status).toBe(404);
+    expect((await get(`Condition/${obs}`)).status).toBe(404); // the id is an Observation
+    expect((await get('Spaceship/1')).status).toBe(404);
+    expect((await get(`Observation?foo=bar`)).status).toBe(400);
+    expect((await get(`Observation?patient=bob`)).status).toBe(400);
+    expect((await get(`Observation?_count=100000`)).status).toBe(400);
+    // the CLI's client side of the token exchange gives the same kind of token
+    const file = join(tempDir('salus-fhir-'), 'ehr.json');
+    writeFileSync(file, JSON.stringify(service.export()), { mode: 0o600 });
+    const viaCli = await fhirToken(w.t.url, file, 'system/Observation.rs');
+    expect(viaCli.scope).toBe('system/Observation.rs');
+    expect((await get(`Observation/${obs}`, viaCli.access_token)).status).toBe(200);
+    const narrow = await tokenFor(service, 'system/Patient.rs');
+    expect((await get(`Observation/${obs}`, narrow)).status).toBe(403); // scopes narrow the organisation's rights
+    expect((await get(`Patient/${w.pid}`, narrow)).status).toBe(200);
+  });
+
+  it('every resource served is in the patient’s accounting, read by the client under its token', async () => {
+    await waitFor(async () => (await w.patient.disclosures({ verify: false })).some((e) => e.kind === 'read:grant'), 10_000, 'the FHIR reads to be disclosed');
+    const log = await w.patient.disclosures();
+    const viaToken = log.filter((e) => e.detail?.via === 'token');
+    expect(viaToken.length).toBeGreaterThan(5);
+    expect(viaToken.every((e) => e.detail?.reader === service.publicKeyHex && e.detail?.servedBy === w.t.node.nodeId)).toBe(true);
+  });
+});
