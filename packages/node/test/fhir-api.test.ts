@@ -3,6 +3,7 @@ import { SignJWT, importJWK } from 'jose';
 import { Client } from 'fhir-kit-client';
 import { MedplumClient } from '@medplum/core';
 import { RecordsClient, Wallet } from '@salus/client';
+import { pureEd25519, signBytes, toHex } from '@salus/core';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { memberPayload, tempDir } from './harness.js';
@@ -120,11 +121,29 @@ describe('FHIR facade', () => {
     expect((await get(`Patient/${w.pid}`, narrow)).status).toBe(200);
   });
 
+  it("a patient's token sees the patient's own compartment, and nothing of anyone else", async () => {
+    const { nonce } = (await (await fetch(`${w.t.url}/fhir/R4/auth/challenge`)).json()) as { nonce: string };
+    const aud = `${w.t.url}/fhir/R4/auth/token`;
+    const secret = Buffer.from(w.wallets.patient.export().signing.secretKey, 'hex');
+    const signature = toHex(pureEd25519.sign(secret, signBytes('challenge', 'salus-test', { nonce, aud })));
+    const res = await fetch(`${w.t.url}/fhir/R4/auth/patient-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: w.wallets.patient.publicKeyHex, nonce, signature }) });
+    const mine = new Client({ baseUrl: `${w.t.url}/fhir/R4`, bearerToken: ((await res.json()) as { access_token: string }).access_token });
+    expect(((await mine.read({ resourceType: 'Observation', id: obs })) as { id: string }).id).toBe(obs);
+    const all = (await mine.search({ resourceType: 'Observation', searchParams: {} })) as { entry: { resource: { id: string } }[] };
+    expect(all.entry.map((e) => e.resource.id)).toEqual([obs]);
+    const foreign = (await mine.search({ resourceType: 'Observation', searchParams: { patient: other.pid } })) as { total: number };
+    expect(foreign.total).toBe(0);
+    const e = (await mine.read({ resourceType: 'Observation', id: other.record }).catch((x: { response: { status: number } }) => x)) as { response: { status: number } };
+    expect([403, 404]).toContain(e.response.status);
+  });
+
   it('every resource served is in the patient’s accounting, read by the client under its token', async () => {
     await waitFor(async () => (await w.patient.disclosures({ verify: false })).some((e) => e.kind === 'read:grant'), 10_000, 'the FHIR reads to be disclosed');
     const log = await w.patient.disclosures();
     const viaToken = log.filter((e) => e.detail?.via === 'token');
     expect(viaToken.length).toBeGreaterThan(5);
-    expect(viaToken.every((e) => e.detail?.reader === service.publicKeyHex && e.detail?.servedBy === w.t.node.nodeId)).toBe(true);
+    expect(viaToken.every((e) => e.detail?.servedBy === w.t.node.nodeId && e.detail?.readerSigned === false)).toBe(true);
+    expect(viaToken.filter((e) => e.detail?.reader === service.publicKeyHex).length).toBeGreaterThan(5); // the EHR client
+    expect(viaToken.some((e) => e.detail?.reader === w.wallets.patient.publicKeyHex && e.detail?.purpose === 'patient-request')).toBe(true); // the patient's app
   });
 });
