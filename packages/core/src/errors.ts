@@ -32,6 +32,10 @@ export const ERROR_CATALOGUE = {
   BLOB_MISSING: { status: 404, title: 'A referenced ciphertext or envelope is not stored on this node or its peers.' },
   HASH_MISMATCH: { status: 422, title: 'The bytes do not hash to the content address they were stored under.' },
   REQUEST_EXPIRED: { status: 401, title: 'The signed request is too old, from the future, or replayed.' },
+  INVALID_RESOURCE: { status: 422, title: 'The resource violates the FHIR R4 definitions or a rule of this server.' },
+  PRECONDITION_FAILED: { status: 412, title: 'A condition of the request (If-Match version, a conditional match) does not hold.' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'This resource type does not take that interaction here.' },
+  GONE: { status: 410, title: 'The resource was deleted; its history remains.' },
   TOO_MANY_REQUESTS: { status: 429, title: 'A per-key or per-node limit of pending work is reached; retry later.' },
   LEDGER_UNAVAILABLE: { status: 503, title: 'The ledger is not committing, so a disclosure could not be recorded; the read is refused.' },
 } as const;

@@ -24,6 +24,8 @@ import { RecordsService } from './modules/records/service.js';
 import { FhirAuth } from './fhir/auth.js';
 import { FhirResources } from './fhir/resources.js';
 import { fhirRoutes } from './fhir/server.js';
+import { FhirWriter } from './fhir/writes.js';
+import { Wallet } from '@salus/client';
 import { createNativeKeyWrap } from './crypto/native-hpke.js';
 import { readKeyFile } from './config/keyfile.js';
 import { activeKey } from './modules/identity/state.js';
@@ -259,8 +261,11 @@ export class SalusNode {
     }
     const auth = new FhirAuth({ chainId: this.input.genesis.chainId, nodeKeys: this.input.nodeKeys, ed: this.ed, view, tokenUrl: () => `${this.apiUrl}/fhir/R4/auth/token` });
     auth.routes(api);
-    const resources = new FhirResources({ records: this.records, view, org, orgKeys, orgAdminKey: adminKey, keyWrap: createNativeKeyWrap(), lastHeight: () => this.chain.lastHeight() });
-    fhirRoutes(api, { auth, resources, records: this.records, view, log: (msg, ctx) => this.log.error(ctx, msg) });
+    const keyWrap = createNativeKeyWrap();
+    const resources = new FhirResources({ records: this.records, view, org, orgKeys, orgAdminKey: adminKey, keyWrap, lastHeight: () => this.chain.lastHeight() });
+    const orgWallet = Wallet.fromSeed(orgKeys.signing.secretKey, orgKeys.encryption.secretKey, this.ed, keyWrap);
+    const writer = new FhirWriter({ apiUrl: () => this.apiUrl, org, orgWallet, custodyDir: join(this.input.dataDir, 'custody'), ed: this.ed, keyWrap });
+    fhirRoutes(api, { auth, writer, resources, records: this.records, view, log: (msg, ctx) => this.log.error(ctx, msg) });
   }
 
   /** How many blocks the furthest peer is ahead of this node (0 without peers). */

@@ -137,6 +137,59 @@ describe('FHIR facade', () => {
     expect([403, 404]).toContain(e.response.status);
   });
 
+  it('writes: create, conditional create, update with If-Match, delete; validation and bad input', async () => {
+    const writer = new Client({ baseUrl: `${w.t.url}/fhir/R4`, bearerToken: await tokenFor(service, 'system/*.cruds') });
+    const hr = { resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] }, subject: { reference: `Patient/${w.pid}` }, valueQuantity: { value: 88, unit: '/min' } };
+    const created = (await writer.create({ resourceType: 'Observation', body: hr })) as { id: string; meta: { versionId: string }; valueQuantity: { value: number } };
+    expect(created.meta.versionId).toBe('1');
+    expect(created.valueQuantity.value).toBe(88);
+    const { response } = Client.httpFor(created) as { response: { status: number; headers: Headers } };
+    expect(response.status).toBe(201);
+    expect(response.headers.get('location')).toBe(`/fhir/R4/Observation/${created.id}/_history/1`);
+    expect(response.headers.get('etag')).toBe('W/"1"');
+    // update with the current version, then a stale If-Match
+    const updated = (await writer.update({ resourceType: 'Observation', id: created.id, body: { ...hr, id: created.id, valueQuantity: { value: 90, unit: '/min' } }, options: { headers: { 'If-Match': 'W/"1"' } } })) as { meta: { versionId: string } };
+    expect(updated.meta.versionId).toBe('2');
+    const stale = await writer.update({ resourceType: 'Observation', id: created.id, body: { ...hr, id: created.id }, options: { headers: { 'If-Match': 'W/"1"' } } }).catch((e: { response: { status: number } }) => e.response.status);
+    expect(stale).toBe(412);
+    const mismatch = await writer.update({ resourceType: 'Observation', id: created.id, body: { ...hr, id: 'rec-' + '7'.repeat(32) } }).catch((e: { response: { status: number } }) => e.response.status);
+    expect(mismatch).toBe(400);
+    // invalid resources are 422 with an OperationOutcome; nothing is written
+    const before = (await fhir.search({ resourceType: 'Observation', searchParams: { patient: w.pid } })) as { total: number };
+    for (const bad of [{ ...hr, status: undefined }, { ...hr, foo: 1 }, { ...hr, subject: { reference: 'Patient/someone-else' } }, { ...hr, subject: undefined }]) {
+      const e = await writer.create({ resourceType: 'Observation', body: bad }).catch((x: { response: { status: number; data: { resourceType: string } } }) => x.response);
+      expect([e.status, e.data.resourceType]).toEqual([422, 'OperationOutcome']);
+    }
+    expect(((await fhir.search({ resourceType: 'Observation', searchParams: { patient: w.pid } })) as { total: number }).total).toBe(before.total);
+    const notJson = await fetch(`${w.t.url}/fhir/R4/Observation`, { method: 'POST', body: '{oops', headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${token}` } });
+    expect(notJson.status).toBe(400);
+    const xml = await fetch(`${w.t.url}/fhir/R4/Observation`, { method: 'POST', body: '<Observation/>', headers: { 'content-type': 'application/fhir+xml', authorization: `Bearer ${token}` } });
+    expect(xml.status).toBe(415);
+    const org = await fetch(`${w.t.url}/fhir/R4/Organization/founding-hospital`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    expect(org.status).toBe(405);
+    // a read-only token may not write
+    expect(await fhir.create({ resourceType: 'Observation', body: hr }).catch((e: { response: { status: number } }) => e.response.status)).toBe(403);
+    // conditional create: a match returns it, no new record
+    const again = await fetch(`${w.t.url}/fhir/R4/Observation`, { method: 'POST', body: JSON.stringify(hr), headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${await tokenFor(service, 'system/*.cruds')}`, 'if-none-exist': `_id=${created.id}` } });
+    expect(again.status).toBe(200);
+    // delete: 204, then 410 Gone, and the history keeps every version
+    await writer.delete({ resourceType: 'Observation', id: created.id });
+    expect(await writer.read({ resourceType: 'Observation', id: created.id }).catch((e: { response: { status: number } }) => e.response.status)).toBe(410);
+    const hist = (await writer.history({ resourceType: 'Observation', id: created.id })) as { entry: { request?: { method: string } }[] };
+    expect(hist.entry).toHaveLength(3);
+    expect(hist.entry[0]!.request?.method).toBe('DELETE');
+  });
+
+  it('a Patient created over FHIR is onboarded with a custodial wallet and readable by its id', async () => {
+    const writer = new Client({ baseUrl: `${w.t.url}/fhir/R4`, bearerToken: await tokenFor(service, 'system/*.cruds') });
+    const p = (await writer.create({ resourceType: 'Patient', body: { resourceType: 'Patient', name: [{ family: 'Novak', given: ['Ines'] }], gender: 'female', birthDate: '1984-02-29' } })) as { id: string };
+    expect(p.id).toMatch(/^pat-[0-9a-f]{32}$/);
+    expect((await w.t.client.request<{ onboardedBy: string }>('GET', `/v1/identity/patients/${p.id}`)).onboardedBy).toBe('founding-hospital');
+    expect(((await writer.read({ resourceType: 'Patient', id: p.id })) as { name: { family: string }[] }).name[0]!.family).toBe('Novak');
+    const obs2 = (await writer.create({ resourceType: 'Observation', body: { resourceType: 'Observation', status: 'final', code: { text: 'weight' }, subject: { reference: `Patient/${p.id}` } } })) as { id: string };
+    expect(((await writer.search({ resourceType: 'Observation', searchParams: { patient: p.id } })) as { entry: { resource: { id: string } }[] }).entry.map((e) => e.resource.id)).toEqual([obs2.id]);
+  });
+
   it('every resource served is in the patient’s accounting, read by the client under its token', async () => {
     await waitFor(async () => (await w.patient.disclosures({ verify: false })).some((e) => e.kind === 'read:grant'), 10_000, 'the FHIR reads to be disclosed');
     const log = await w.patient.disclosures();

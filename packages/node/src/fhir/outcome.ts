@@ -17,6 +17,11 @@ const ISSUE: Partial<Record<string, string>> = {
   TOO_MANY_REQUESTS: 'throttled',
   TIMEOUT: 'timeout',
   OVERSIZE: 'too-costly',
+  UNSUPPORTED_MEDIA_TYPE: 'not-supported',
+  INVALID_RESOURCE: 'invalid',
+  PRECONDITION_FAILED: 'conflict',
+  GONE: 'deleted',
+  CONFLICT: 'conflict',
 };
 
 export function operationOutcome(code: string, diagnostics: string, severity: 'error' | 'fatal' = 'error') {
@@ -25,7 +30,10 @@ export function operationOutcome(code: string, diagnostics: string, severity: 'e
 
 export function sendOutcome(reply: FastifyReply, err: unknown, log: (msg: string, ctx: object) => void): FastifyReply {
   let e: SalusError;
+  const fst = (err as FastifyError).code;
   if (err instanceof SalusError) e = err;
+  else if (fst === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = new SalusError('UNSUPPORTED_MEDIA_TYPE', 'send application/fhir+json (or application/json)');
+  else if (fst === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new SalusError('OVERSIZE', 'the resource is larger than this server takes');
   else if ((err as FastifyError).validation || (err as FastifyError).code?.startsWith('FST_ERR_CTP')) e = new SalusError('INVALID_FIELD', (err as Error).message);
   else {
     log('internal error in the FHIR API', { err: (err as Error).message, stack: (err as Error).stack });

@@ -8,7 +8,8 @@ import { PATIENT_ID, RECORD_ID } from '../modules/records/payloads.js';
 import type { FhirAuth, FhirCaller } from './auth.js';
 import type { FhirResources, Loaded } from './resources.js';
 import { allows, type Interaction } from './scopes.js';
-import { sendOutcome } from './outcome.js';
+import { operationOutcome, sendOutcome } from './outcome.js';
+import { DELETED_TAG, FhirWriter } from './writes.js';
 
 /**
  * The FHIR R4 REST API of a node, first part (ADR 0006): capability statement, read, vread,
@@ -24,6 +25,7 @@ const COUNT_MAX = 200;
 
 export interface FhirDeps {
   readonly auth: FhirAuth;
+  readonly writer: FhirWriter;
   readonly resources: FhirResources;
   readonly records: RecordsService;
   readonly view: () => KV;
@@ -38,7 +40,52 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
       f.setErrorHandler((err, _req, reply) => sendOutcome(reply, err, d.log));
       f.setNotFoundHandler((req, reply) => sendOutcome(reply, new SalusError('NOT_FOUND', `no FHIR route ${req.method} ${req.url.split('?')[0]}`), d.log));
 
+      // FHIR's media type (and plain JSON, which some clients send); anything else is 415
+      f.addContentTypeParser(['application/fhir+json', 'application/json'], { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_req, body, done) => {
+        try {
+          done(null, JSON.parse(body as string));
+        } catch {
+          done(new SalusError('MALFORMED_ENCODING', 'the body is not JSON'), undefined);
+        }
+      });
+
       f.get('/metadata', async (_req, reply) => reply.type(FHIR_JSON).send(capability(d)));
+
+      f.post<{ Params: { type: string } }>('/:type', async (req, reply) => {
+        await guard(req, req.params.type, 'c', true);
+        const ifNoneExist = req.headers['if-none-exist'];
+        if (typeof ifNoneExist === 'string') {
+          const caller = await d.auth.authenticate(req);
+          const matches = await search(d, caller, req.params.type, Object.fromEntries(new URLSearchParams(ifNoneExist)));
+          if (matches.length > 1) throw new SalusError('PRECONDITION_FAILED', `If-None-Exist matches ${matches.length} resources`);
+          if (matches.length === 1) return respond(req, reply, 200, matches[0]!);
+        }
+        const w = await d.writer.create(req.params.type, req.body);
+        const caller = await d.auth.authenticate(req);
+        return respond(req, reply, 201, asResource(await readClinical(d, caller, req.params.type, w.record, w.version)));
+      });
+
+      f.put<{ Params: { type: string; id: string } }>('/:type/:id', async (req, reply) => {
+        const caller = await guard(req, req.params.type, 'u', true);
+        const body = FhirWriter.check(req.body, req.params.type);
+        if (body.id !== req.params.id) throw new SalusError('INVALID_FIELD', `the body's id (${String(body.id)}) differs from the URL's (${req.params.id})`);
+        const record = await resolveRecord(d, req.params.type, req.params.id);
+        const current = await d.resources.load(record, latestOf(d, record), purposeOf(caller));
+        const ifMatch = req.headers['if-match'];
+        if (typeof ifMatch === 'string' && ifMatch.replace(/^W\//, '').replace(/"/g, '') !== String(current.version)) {
+          throw new SalusError('PRECONDITION_FAILED', `If-Match names version ${ifMatch}; the current version is ${current.version}`);
+        }
+        const w = await d.writer.update(record, current.patient, body);
+        return respond(req, reply, 200, asResource(await readClinical(d, caller, req.params.type, record, w.version)));
+      });
+
+      f.delete<{ Params: { type: string; id: string } }>('/:type/:id', async (req, reply) => {
+        const caller = await guard(req, req.params.type, 'd', true);
+        const record = await resolveRecord(d, req.params.type, req.params.id);
+        const current = await d.resources.load(record, latestOf(d, record), purposeOf(caller));
+        if (!isDeleted(current.resource)) await d.writer.remove(record, current.patient, req.params.type);
+        return reply.status(204).send();
+      });
 
       f.get<{ Params: { type: string; id: string } }>('/:type/:id', async (req, reply) => {
         const caller = await guard(req, req.params.type, 'r');
@@ -55,9 +102,13 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
         const caller = await guard(req, req.params.type, 'r');
         if (!clinical(req.params.type)) throw new SalusError('NOT_FOUND', `${req.params.type} has no history here: it is a view of the identity module`);
         const record = await resolveRecord(d, req.params.type, req.params.id);
-        const latest = await readClinical(d, caller, req.params.type, record);
-        const entries: Served[] = [asResource(latest)];
-        for (let v = latest.version - 1; v >= 1; v--) entries.push(asResource(await readClinical(d, caller, req.params.type, record, v)));
+        const entries: Served[] = [];
+        for (let v = latestOf(d, record); v >= 1; v--) {
+          const l = await d.resources.load(record, v, purposeOf(caller));
+          if (l.resource.resourceType !== req.params.type || (caller.kind === 'patient' && l.patient !== caller.patient)) throw new SalusError('NOT_FOUND', `no ${req.params.type} ${req.params.id}`);
+          await disclose(d, caller, l);
+          entries.push(asResource(l));
+        }
         return reply.type(FHIR_JSON).send(bundle('history', entries, req.url));
       });
 
@@ -70,8 +121,9 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
     { prefix: base },
   );
 
-  async function guard(req: FastifyRequest, type: string, interaction: Interaction): Promise<FhirCaller> {
+  async function guard(req: FastifyRequest, type: string, interaction: Interaction, write = false): Promise<FhirCaller> {
     if (!clinical(type) && !(DIRECTORY_TYPES as readonly string[]).includes(type)) throw new SalusError('NOT_FOUND', `resource type ${type} is not served here (see /metadata)`);
+    if (write && !clinical(type)) throw new SalusError('METHOD_NOT_ALLOWED', `${type} is a view of the identity module: it changes through governance and identity transactions`);
     const caller = await d.auth.authenticate(req);
     if (!allows(caller.scopes, type, interaction)) throw new SalusError('FORBIDDEN', `the token's scopes do not allow ${interaction} on ${type}`);
     return caller;
@@ -79,6 +131,24 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
 }
 
 type Served = Record<string, unknown> & { resourceType: string; id: string };
+
+const isDeleted = (r: Record<string, unknown>) => ((r.meta as { tag?: { system?: string; code?: string }[] } | undefined)?.tag ?? []).some((t) => t.system === DELETED_TAG.system && t.code === DELETED_TAG.code);
+const latestOf = (d: FhirDeps, record: string) => {
+  const latest = (d.view().get(`records/rec/${record}`) as { latest: number } | undefined)?.latest;
+  if (latest === undefined) throw new SalusError('NOT_FOUND', `no resource ${record}`);
+  return latest;
+};
+
+/** A write's answer: Location, ETag, Last-Modified, and the body Prefer asks for (representation by default). */
+function respond(req: FastifyRequest, reply: FastifyReply, status: number, r: Served): FastifyReply {
+  const meta = r.meta as { versionId: string; lastUpdated: string };
+  reply.header('location', `/fhir/R4/${r.resourceType}/${r.id}/_history/${meta.versionId}`);
+  reply.header('etag', `W/"${meta.versionId}"`).header('last-modified', new Date(meta.lastUpdated).toUTCString());
+  const prefer = String(req.headers.prefer ?? '');
+  if (prefer.includes('return=minimal')) return reply.status(status).send();
+  if (prefer.includes('return=OperationOutcome')) return reply.status(status).type(FHIR_JSON).send({ ...operationOutcome('OK', `${r.resourceType}/${r.id} version ${meta.versionId}`), issue: [{ severity: 'information', code: 'informational', diagnostics: `${r.resourceType}/${r.id} version ${meta.versionId}` }] });
+  return reply.status(status).type(FHIR_JSON).send(r);
+}
 
 const isLoaded = (r: Served | Loaded): r is Loaded => 'ver' in r && 'record' in r && 'basis' in r;
 
@@ -97,6 +167,7 @@ function asResource(r: Served | Loaded): Served {
     ...r.resource,
     id,
     meta: {
+      ...(r.resource.meta as object | undefined),
       versionId: String(r.version),
       lastUpdated: new Date(r.ver.time).toISOString(),
       extension: [{ url: LEDGER_EXTENSION, extension: [{ url: 'height', valueUnsignedInt: r.ver.height }, { url: 'transaction', valueString: r.ver.tx }] }],
@@ -110,7 +181,11 @@ function bundle(type: 'searchset' | 'history', resources: readonly Served[], sel
     type,
     total: resources.length,
     link: [{ relation: 'self', url: self }],
-    entry: resources.map((resource) => ({ fullUrl: `${resource.resourceType}/${resource.id}`, resource, ...(type === 'searchset' ? { search: { mode: 'match' } } : {}) })),
+    entry: resources.map((resource) =>
+      type === 'history' && isDeleted(resource)
+        ? { fullUrl: `${resource.resourceType}/${resource.id}`, request: { method: 'DELETE', url: `${resource.resourceType}/${resource.id}` }, response: { status: '410', lastModified: (resource.meta as { lastUpdated: string }).lastUpdated } }
+        : { fullUrl: `${resource.resourceType}/${resource.id}`, resource, ...(type === 'searchset' ? { search: { mode: 'match' } } : {}) },
+    ),
   };
 }
 
@@ -139,6 +214,7 @@ async function readClinical(d: FhirDeps, caller: FhirCaller, type: string, recor
   if (latest === undefined) throw new SalusError('NOT_FOUND', `no ${type} ${record}`);
   const loaded = await d.resources.load(record, version ?? latest, purposeOf(caller));
   if (loaded.resource.resourceType !== type) throw new SalusError('NOT_FOUND', `no ${type} ${record}`);
+  if (isDeleted(loaded.resource)) throw new SalusError('GONE', `${type}/${record} was deleted at version ${loaded.version}`);
   if (caller.kind === 'patient' && loaded.patient !== caller.patient) throw new SalusError('NOT_FOUND', `no ${type} ${record} in this patient's compartment`);
   await disclose(d, caller, loaded);
   return loaded;
@@ -189,7 +265,7 @@ async function search(d: FhirDeps, caller: FhirCaller, type: string, q: Record<s
       if (e instanceof SalusError) return undefined; // consent changed since indexing: not a match
       throw e;
     });
-    if (!l || (code !== undefined && !hasCode(l.resource, code))) continue;
+    if (!l || isDeleted(l.resource) || (code !== undefined && !hasCode(l.resource, code))) continue;
     await disclose(d, caller, l);
     out.push(asResource(l));
   }
