@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, importJWK } from 'jose';
 import { Client } from 'fhir-kit-client';
 import { MedplumClient } from '@medplum/core';
-import { RecordsClient, Wallet } from '@salus/client';
+import { RecordsClient, Wallet, verifyStateResponse, verifyTxResponse, type StateResponse, type TxResponse } from '@salus/client';
 import { pureEd25519, signBytes, toHex } from '@salus/core';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -135,6 +135,20 @@ describe('FHIR facade', () => {
     expect(foreign.total).toBe(0);
     const e = (await mine.read({ resourceType: 'Observation', id: other.record }).catch((x: { response: { status: number } }) => x)) as { response: { status: number } };
     expect([403, 404]).toContain(e.response.status);
+  });
+
+  it('$verify gives the proofs of a version, which the SDK checks offline against the validators', async () => {
+    const p = (await fhir.request(`Observation/${obs}/$verify`)) as { resourceType: string; parameter: { name: string; valueString?: string }[] };
+    expect(p.resourceType).toBe('Parameters');
+    const part = (n: string) => JSON.parse(p.parameter.find((x) => x.name === n)!.valueString!) as never;
+    const validators = (await w.t.client.request<{ validators: { pubKey: string; power: number }[] }>('GET', '/v1/validators')).validators.map((v) => ({ pubKey: Buffer.from(v.pubKey, 'hex'), power: v.power }));
+    const tx = part('transaction') as TxResponse;
+    verifyTxResponse(pureEd25519, tx, validators);
+    expect((tx.decoded as { payload: { record: string } }).payload.record).toBe(obs);
+    verifyStateResponse(pureEd25519, part('state') as StateResponse, validators);
+    // a changed byte in the proof is caught
+    const forged = { ...tx, proof: { ...tx.proof, leafIndex: tx.proof.leafIndex + 1 } };
+    expect(() => verifyTxResponse(pureEd25519, forged, validators)).toThrow();
   });
 
   it('writes: create, conditional create, update with If-Match, delete; validation and bad input', async () => {

@@ -30,6 +30,8 @@ export interface FhirDeps {
   readonly records: RecordsService;
   readonly view: () => KV;
   readonly log: (msg: string, ctx: object) => void;
+  /** the node's own API, for the proofs of $verify */
+  readonly apiUrl: () => string;
 }
 
 const clinical = (t: string): t is (typeof CLINICAL_TYPES)[number] => (CLINICAL_TYPES as readonly string[]).includes(t);
@@ -98,6 +100,12 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
         return send(reply, await readOne(d, caller, req.params.type, req.params.id, Number(req.params.vid)));
       });
 
+      // $verify: the ledger's proofs for a version (the write's inclusion in a committed block, and
+      // the version's entry in the state tree), which the client SDK checks offline against the
+      // validators' signatures (SalusClient's verifyTxResponse / verifyStateResponse)
+      f.get<{ Params: { type: string; id: string } }>('/:type/:id/$verify', async (req, reply) => proofs(req, reply, req.params.type, req.params.id));
+      f.get<{ Params: { type: string; id: string; vid: string } }>('/:type/:id/_history/:vid/$verify', async (req, reply) => proofs(req, reply, req.params.type, req.params.id, req.params.vid));
+
       f.get<{ Params: { type: string; id: string } }>('/:type/:id/_history', async (req, reply) => {
         const caller = await guard(req, req.params.type, 'r');
         if (!clinical(req.params.type)) throw new SalusError('NOT_FOUND', `${req.params.type} has no history here: it is a view of the identity module`);
@@ -120,6 +128,32 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
     },
     { prefix: base },
   );
+
+  async function proofs(req: FastifyRequest, reply: FastifyReply, type: string, id: string, vid?: string): Promise<FastifyReply> {
+    const caller = await guard(req, type, 'r');
+    if (!clinical(type)) throw new SalusError('NOT_FOUND', `${type} is a view of the identity module: prove it with /v1/state`);
+    if (vid !== undefined && !/^[1-9][0-9]{0,14}$/.test(vid)) throw new SalusError('INVALID_FIELD', 'a versionId is a positive integer');
+    const record = await resolveRecord(d, type, id);
+    const version = vid === undefined ? latestOf(d, record) : Number(vid);
+    const l = await d.resources.load(record, version, purposeOf(caller));
+    if (l.resource.resourceType !== type || (caller.kind === 'patient' && l.patient !== caller.patient)) throw new SalusError('NOT_FOUND', `no ${type} ${id}`);
+    const get = async (path: string) => {
+      const r = await fetch(`${d.apiUrl()}${path}`);
+      if (!r.ok) throw new SalusError('TIMEOUT', `the proof is not available yet (${r.status}); retry after the next block`);
+      return r.json() as Promise<unknown>;
+    };
+    const [transaction, state] = await Promise.all([get(`/v1/txs/${l.ver.tx}`), get(`/v1/state?key=${encodeURIComponent(`records/ver/${record}/${version}`)}`)]);
+    return reply.type(FHIR_JSON).send({
+      resourceType: 'Parameters',
+      parameter: [
+        { name: 'record', valueString: record },
+        { name: 'version', valueUnsignedInt: version },
+        { name: 'ciphertextHash', valueString: l.ver.content },
+        { name: 'transaction', valueString: JSON.stringify(transaction) },
+        { name: 'state', valueString: JSON.stringify(state) },
+      ],
+    });
+  }
 
   async function guard(req: FastifyRequest, type: string, interaction: Interaction, write = false): Promise<FhirCaller> {
     if (!clinical(type) && !(DIRECTORY_TYPES as readonly string[]).includes(type)) throw new SalusError('NOT_FOUND', `resource type ${type} is not served here (see /metadata)`);
