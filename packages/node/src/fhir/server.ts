@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SalusError, type Purpose } from '@salus/core';
 import type { KV } from '../app/kv.js';
 import type { RecordsService } from '../modules/records/service.js';
-import { getOrg, keyKey, type KeyRecord, type OrgRecord } from '../modules/identity/state.js';
+import { capability } from './capability.js';
+import { directory, organization, practitioner, type Served } from './directory.js';
 import { PATIENT_ID, RECORD_ID } from '../modules/records/payloads.js';
 import type { FhirAuth, FhirCaller } from './auth.js';
 import type { FhirResources, Loaded } from './resources.js';
@@ -51,7 +52,7 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
         }
       });
 
-      f.get('/metadata', async (_req, reply) => reply.type(FHIR_JSON).send(capability(d)));
+      f.get('/metadata', async (_req, reply) => reply.type(FHIR_JSON).send(capability(d.resources.orgName(), CLINICAL_TYPES, DIRECTORY_TYPES)));
 
       f.post<{ Params: { type: string } }>('/:type', async (req, reply) => {
         await guard(req, req.params.type, 'c', true);
@@ -97,6 +98,7 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
       f.get<{ Params: { type: string; id: string; vid: string } }>('/:type/:id/_history/:vid', async (req, reply) => {
         const caller = await guard(req, req.params.type, 'r');
         if (!/^[1-9][0-9]{0,14}$/.test(req.params.vid)) throw new SalusError('INVALID_FIELD', 'a versionId is a positive integer');
+        if (!clinical(req.params.type)) throw new SalusError('METHOD_NOT_ALLOWED', `${req.params.type} is a view of the identity module: it has no versions here`);
         return send(reply, await readOne(d, caller, req.params.type, req.params.id, Number(req.params.vid)));
       });
 
@@ -164,7 +166,6 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
   }
 }
 
-type Served = Record<string, unknown> & { resourceType: string; id: string };
 
 const isDeleted = (r: Record<string, unknown>) => ((r.meta as { tag?: { system?: string; code?: string }[] } | undefined)?.tag ?? []).some((t) => t.system === DELETED_TAG.system && t.code === DELETED_TAG.code);
 const latestOf = (d: FhirDeps, record: string) => {
@@ -315,54 +316,3 @@ function hasCode(resource: Record<string, unknown>, param: string): boolean {
     return codings.some((c) => c.code === code && (system === undefined || system === '' || c.system === system));
   });
 }
-
-function organization(kv: KV, id: string): Served {
-  const o = getOrg(kv, id);
-  if (!o) throw new SalusError('NOT_FOUND', `no Organization ${id}`);
-  return orgResource(o);
-}
-
-function orgResource(o: OrgRecord): Served {
-  return { resourceType: 'Organization', id: o.id, active: true, name: o.name, type: [{ text: o.kind }] };
-}
-
-function practitioner(kv: KV, id: string): Served {
-  const k = /^[0-9a-f]{64}$/.test(id) ? (kv.get(keyKey(id)) as KeyRecord | undefined) : undefined;
-  if (!k || k.role !== 'practitioner') throw new SalusError('NOT_FOUND', `no Practitioner ${id}`);
-  return { resourceType: 'Practitioner', id, active: k.status === 'active', name: k.name ? [{ text: k.name }] : [], identifier: [{ system: 'urn:salus:signing-key', value: id }] };
-}
-
-function directory(kv: KV, type: string, id: string | undefined, name: string | undefined): Served[] {
-  if (id === undefined) throw new SalusError('INVALID_FIELD', `search ${type} by _id (the directory is the identity module's state, read by key)`);
-  const all = id.split(',').flatMap((x) => {
-    try {
-      return [type === 'Organization' ? organization(kv, x) : practitioner(kv, x)];
-    } catch {
-      return [];
-    }
-  });
-  return name === undefined ? all : all.filter((r) => JSON.stringify(r.name ?? '').toLowerCase().includes(name.toLowerCase()));
-}
-
-function capability(d: FhirDeps) {
-  const interactions = (types: readonly string[], search: string[]) =>
-    types.map((type) => ({ type, interaction: [{ code: 'read' }, { code: 'vread' }, { code: 'history-instance' }, { code: 'search-type' }], searchParam: search.map((name) => ({ name, type: name === '_count' ? 'number' : name === 'patient' ? 'reference' : 'token' })) }));
-  return {
-    resourceType: 'CapabilityStatement',
-    status: 'active',
-    date: new Date().toISOString().slice(0, 10),
-    kind: 'instance',
-    fhirVersion: '4.0.1',
-    format: ['application/fhir+json', 'json'],
-    software: { name: 'Salus' },
-    implementation: { description: `FHIR facade of the Salus node of ${d.resources.orgName()}: the resources its organisation may read on the ledger` },
-    rest: [
-      {
-        mode: 'server',
-        security: { service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] }], description: 'SMART Backend Services (private_key_jwt, EdDSA); see .well-known/smart-configuration' },
-        resource: [...interactions(CLINICAL_TYPES, ['patient', 'subject', '_id', 'code', '_count']), ...interactions(DIRECTORY_TYPES, ['_id', 'name', '_count'])],
-      },
-    ],
-  };
-}
-

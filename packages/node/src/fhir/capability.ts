@@ -1,0 +1,41 @@
+/** The CapabilityStatement: what this facade serves, and nothing it does not. */
+const CLINICAL_SEARCH = ['patient', 'subject', '_id', 'code', '_count'];
+const DIRECTORY_SEARCH = ['_id', 'name', '_count'];
+const paramType = (name: string) => (name === '_count' ? 'number' : name === 'patient' || name === 'subject' ? 'reference' : name === 'name' ? 'string' : 'token');
+
+export function capability(orgName: string, clinicalTypes: readonly string[], directoryTypes: readonly string[]) {
+  const clinical = clinicalTypes.map((type) => ({
+    type,
+    versioning: 'versioned',
+    readHistory: true,
+    updateCreate: false,
+    conditionalCreate: true,
+    conditionalUpdate: false,
+    conditionalDelete: 'not-supported',
+    interaction: ['read', 'vread', 'history-instance', 'search-type', 'create', 'update', 'delete'].map((code) => ({ code })),
+    searchParam: CLINICAL_SEARCH.map((name) => ({ name, type: paramType(name) })),
+    operation: [{ name: 'verify', definition: 'https://salus.health/fhir/OperationDefinition/verify' }],
+  }));
+  const directory = directoryTypes.map((type) => ({
+    type,
+    interaction: [{ code: 'read' }, { code: 'search-type' }],
+    searchParam: DIRECTORY_SEARCH.map((name) => ({ name, type: paramType(name) })),
+  }));
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: new Date().toISOString().slice(0, 10),
+    kind: 'instance',
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+    software: { name: 'Salus' },
+    implementation: { description: `FHIR facade of the Salus node of ${orgName}: the resources its organisation may read on the ledger` },
+    rest: [
+      {
+        mode: 'server',
+        security: { service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] }], description: 'SMART Backend Services (private_key_jwt, EdDSA); see .well-known/smart-configuration' },
+        resource: [...clinical, ...directory],
+      },
+    ],
+  };
+}
