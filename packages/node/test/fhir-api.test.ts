@@ -204,6 +204,24 @@ describe('FHIR facade', () => {
     expect(((await writer.search({ resourceType: 'Observation', searchParams: { patient: p.id } })) as { entry: { resource: { id: string } }[] }).entry.map((e) => e.resource.id)).toEqual([obs2.id]);
   });
 
+  it('Consent and AuditEvent are views of the grants and of the accounting', async () => {
+    const cs = (await fhir.search({ resourceType: 'Consent', searchParams: { patient: `Patient/${w.pid}` } })) as { entry: { resource: { status: string; provision: { actor: { reference: { reference: string } }[] } } }[] };
+    expect(cs.entry.map((e) => e.resource.provision.actor[0]!.reference.reference)).toContain('Organization/founding-hospital');
+    expect(cs.entry.every((e) => e.resource.status === 'active')).toBe(true);
+    const denied = await fhir.search({ resourceType: 'AuditEvent', searchParams: { patient: w.pid } }).catch((e: { response: { status: number } }) => e.response.status);
+    expect(denied).toBe(403); // the accounting is the patient's
+    const { nonce } = (await (await fetch(`${w.t.url}/fhir/R4/auth/challenge`)).json()) as { nonce: string };
+    const secret = Buffer.from(w.wallets.patient.export().signing.secretKey, 'hex');
+    const signature = toHex(pureEd25519.sign(secret, signBytes('challenge', 'salus-test', { nonce, aud: `${w.t.url}/fhir/R4/auth/token` })));
+    const res = await fetch(`${w.t.url}/fhir/R4/auth/patient-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: w.wallets.patient.publicKeyHex, nonce, signature }) });
+    const mine = new Client({ baseUrl: `${w.t.url}/fhir/R4`, bearerToken: ((await res.json()) as { access_token: string }).access_token });
+    await waitFor(async () => ((await mine.search({ resourceType: 'AuditEvent', searchParams: { patient: w.pid, _count: '200' } })) as { entry?: unknown[] }).entry?.some((e) => JSON.stringify(e).includes(service.publicKeyHex)) ?? false, 10_000, 'the EHR client in the AuditEvents');
+    const ae = (await mine.search({ resourceType: 'AuditEvent', searchParams: { patient: w.pid, _count: '200' } })) as { entry: { resource: { action: string; subtype: { code: string }[] } }[] };
+    expect(ae.entry.some((e) => e.resource.action === 'R')).toBe(true);
+    expect(ae.entry.some((e) => e.resource.subtype.some((s) => s.code === 'grant'))).toBe(true);
+    expect(await mine.search({ resourceType: 'AuditEvent', searchParams: { patient: other.pid } }).catch((e: { response: { status: number } }) => e.response.status)).toBe(403);
+  });
+
   it('every resource served is in the patient’s accounting, read by the client under its token', async () => {
     await waitFor(async () => (await w.patient.disclosures({ verify: false })).some((e) => e.kind === 'read:grant'), 10_000, 'the FHIR reads to be disclosed');
     const log = await w.patient.disclosures();

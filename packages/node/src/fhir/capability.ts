@@ -3,7 +3,7 @@ const CLINICAL_SEARCH = ['patient', 'subject', '_id', 'code', '_count'];
 const DIRECTORY_SEARCH = ['_id', 'name', '_count'];
 const paramType = (name: string) => (name === '_count' ? 'number' : name === 'patient' || name === 'subject' ? 'reference' : name === 'name' ? 'string' : 'token');
 
-export function capability(orgName: string, clinicalTypes: readonly string[], directoryTypes: readonly string[]) {
+export function capability(orgName: string, clinicalTypes: readonly string[], directoryTypes: readonly string[], viewTypes: readonly string[]) {
   const clinical = clinicalTypes.map((type) => ({
     type,
     versioning: 'versioned',
@@ -21,6 +21,7 @@ export function capability(orgName: string, clinicalTypes: readonly string[], di
     interaction: [{ code: 'read' }, { code: 'search-type' }],
     searchParam: DIRECTORY_SEARCH.map((name) => ({ name, type: paramType(name) })),
   }));
+  const views = viewTypes.map((type) => ({ type, interaction: [{ code: 'search-type' }], searchParam: [{ name: 'patient', type: 'reference' }, { name: '_count', type: 'number' }] }));
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -34,7 +35,7 @@ export function capability(orgName: string, clinicalTypes: readonly string[], di
       {
         mode: 'server',
         security: { service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] }], description: 'SMART Backend Services (private_key_jwt, EdDSA); see .well-known/smart-configuration' },
-        resource: [...clinical, ...directory],
+        resource: [...clinical, ...directory, ...views],
       },
     ],
   };

@@ -4,6 +4,8 @@ import { SalusError, type Purpose } from '@salus/core';
 import type { KV } from '../app/kv.js';
 import type { RecordsService } from '../modules/records/service.js';
 import { capability } from './capability.js';
+import { auditEvents, consents } from './ledger-views.js';
+import type { BlockStore } from '../ledger/blockstore.js';
 import { directory, organization, practitioner, type Served } from './directory.js';
 import { PATIENT_ID, RECORD_ID } from '../modules/records/payloads.js';
 import type { FhirAuth, FhirCaller } from './auth.js';
@@ -20,6 +22,8 @@ import { DELETED_TAG, FhirWriter } from './writes.js';
  */
 export const CLINICAL_TYPES = ['Patient', 'Observation', 'Condition', 'MedicationRequest', 'AllergyIntolerance', 'Immunization', 'Procedure', 'Encounter', 'DiagnosticReport', 'DocumentReference'] as const;
 const DIRECTORY_TYPES = ['Organization', 'Practitioner'] as const;
+/** Views of ledger facts about a patient: searched by patient only */
+const LEDGER_VIEW_TYPES = ['Consent', 'AuditEvent'] as const;
 const LEDGER_EXTENSION = 'https://salus.health/fhir/StructureDefinition/ledger-provenance';
 const FHIR_JSON = 'application/fhir+json';
 const COUNT_MAX = 200;
@@ -33,6 +37,7 @@ export interface FhirDeps {
   readonly log: (msg: string, ctx: object) => void;
   /** the node's own API, for the proofs of $verify */
   readonly apiUrl: () => string;
+  readonly blocks: BlockStore;
 }
 
 const clinical = (t: string): t is (typeof CLINICAL_TYPES)[number] => (CLINICAL_TYPES as readonly string[]).includes(t);
@@ -52,7 +57,7 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
         }
       });
 
-      f.get('/metadata', async (_req, reply) => reply.type(FHIR_JSON).send(capability(d.resources.orgName(), CLINICAL_TYPES, DIRECTORY_TYPES)));
+      f.get('/metadata', async (_req, reply) => reply.type(FHIR_JSON).send(capability(d.resources.orgName(), CLINICAL_TYPES, DIRECTORY_TYPES, LEDGER_VIEW_TYPES)));
 
       f.post<{ Params: { type: string } }>('/:type', async (req, reply) => {
         await guard(req, req.params.type, 'c', true);
@@ -158,7 +163,9 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
   }
 
   async function guard(req: FastifyRequest, type: string, interaction: Interaction, write = false): Promise<FhirCaller> {
-    if (!clinical(type) && !(DIRECTORY_TYPES as readonly string[]).includes(type)) throw new SalusError('NOT_FOUND', `resource type ${type} is not served here (see /metadata)`);
+    const view = (LEDGER_VIEW_TYPES as readonly string[]).includes(type);
+    if (!clinical(type) && !view && !(DIRECTORY_TYPES as readonly string[]).includes(type)) throw new SalusError('NOT_FOUND', `resource type ${type} is not served here (see /metadata)`);
+    if (view && interaction !== 's') throw new SalusError('METHOD_NOT_ALLOWED', `${type} is a view of ledger facts: search it by patient (Consents change through grants in the records module)`);
     if (write && !clinical(type)) throw new SalusError('METHOD_NOT_ALLOWED', `${type} is a view of the identity module: it changes through governance and identity transactions`);
     const caller = await d.auth.authenticate(req);
     if (!allows(caller.scopes, type, interaction)) throw new SalusError('FORBIDDEN', `the token's scopes do not allow ${interaction} on ${type}`);
@@ -285,13 +292,21 @@ async function search(d: FhirDeps, caller: FhirCaller, type: string, q: Record<s
   if (!Number.isSafeInteger(count) || count < 0 || count > COUNT_MAX) throw new SalusError('INVALID_FIELD', `_count must be 0-${COUNT_MAX}`);
   const kv = d.view();
   if (type === 'Organization' || type === 'Practitioner') return directory(kv, type, one(q, '_id'), one(q, 'name')).slice(0, count);
+  if (type === 'Consent' || type === 'AuditEvent') {
+    const p = (one(q, 'patient') ?? '').replace(/^Patient\//, '');
+    if (!PATIENT_ID.test(p)) throw new SalusError('INVALID_FIELD', `search ${type} by patient=Patient/<pat-…>`);
+    if (caller.kind === 'patient' && p !== caller.patient) throw new SalusError('FORBIDDEN', "a patient's token sees only the patient's own consents and accounting");
+    if (type === 'AuditEvent' && caller.kind !== 'patient') throw new SalusError('FORBIDDEN', "the accounting of disclosures is the patient's: use a patient token");
+    return type === 'Consent' ? consents(kv, p).slice(0, count) : auditEvents(d.records.index, d.blocks, p, Math.max(count, 1));
+  }
   let patient = (one(q, 'patient') ?? one(q, 'subject'))?.replace(/^Patient\//, '');
   if (patient !== undefined && !PATIENT_ID.test(patient)) throw new SalusError('INVALID_FIELD', 'patient must be Patient/<pat-…> or <pat-…>');
   if (caller.kind === 'patient') {
     if (patient !== undefined && patient !== caller.patient) return [];
     patient = caller.patient!;
   }
-  const ids = (await d.resources.ids(type, patient)).filter((id) => q._id === undefined || one(q, '_id')!.split(',').includes(type === 'Patient' ? '' : id));
+  const wanted = one(q, '_id')?.split(',');
+  const ids = await d.resources.ids(type, patient);
   const code = one(q, 'code');
   const out: Served[] = [];
   for (const id of ids) {
@@ -301,8 +316,10 @@ async function search(d: FhirDeps, caller: FhirCaller, type: string, q: Record<s
       throw e;
     });
     if (!l || isDeleted(l.resource) || (code !== undefined && !hasCode(l.resource, code))) continue;
+    const served = asResource(l);
+    if (wanted && !wanted.includes(served.id)) continue;
     await disclose(d, caller, l);
-    out.push(asResource(l));
+    out.push(served);
   }
   return out;
 }
