@@ -94,8 +94,8 @@ describe('FHIR facade', () => {
   });
 
   it('errors are OperationOutcomes with the right status; a patient who granted nothing stays unreadable', async () => {
-    const get = async (path: string, auth: string | null = token) => {
-      const res = await fetch(`${w.t.url}/fhir/R4/${path}`, { headers: auth ? { authorization: `Bearer ${auth}` } : {} });
+    const get = async (path: string, auth: string | null = token, prefer?: string) => {
+      const res = await fetch(`${w.t.url}/fhir/R4/${path}`, { headers: { ...(auth ? { authorization: `Bearer ${auth}` } : {}), ...(prefer ? { prefer } : {}) } });
       const body = (await res.json()) as { resourceType: string; issue?: { code: string }[] };
       return { status: res.status, type: res.headers.get('content-type'), body };
     };
@@ -107,7 +107,13 @@ describe('FHIR facade', () => {
     expect((await get('Observation/rec-' + '9'.repeat(32))).status).toBe(404);
     expect((await get(`Condition/${obs}`)).status).toBe(404); // the id is an Observation
     expect((await get('Spaceship/1')).status).toBe(404);
-    expect((await get(`Observation?foo=bar`)).status).toBe(400);
+    expect((await get(`Observation?foo=bar`, token, 'handling=strict')).status).toBe(400);
+    const lenient = await get(`Observation?foo=bar&patient=${w.pid}`);
+    expect(lenient.status).toBe(200);
+    expect(JSON.stringify(lenient.body)).toContain('ignored search parameters: foo');
+    expect((await get(`Observation?date=yesterday`)).status).toBe(400); // a parameter of the wrong type
+    expect((await get(`Observation?_sort=colour`)).status).toBe(400);
+    expect((await get(`Observation?_count=ten`)).status).toBe(400);
     expect((await get(`Observation?patient=bob`)).status).toBe(400);
     expect((await get(`Observation?_count=100000`)).status).toBe(400);
     // the CLI's client side of the token exchange gives the same kind of token
@@ -135,6 +141,32 @@ describe('FHIR facade', () => {
     expect(foreign.total).toBe(0);
     const e = (await mine.read({ resourceType: 'Observation', id: other.record }).catch((x: { response: { status: number } }) => x)) as { response: { status: number } };
     expect([403, 404]).toContain(e.response.status);
+  });
+
+  it('search: status, dates with prefixes, _lastUpdated, _sort, _summary=count, _include, paging', async () => {
+    const writer = new Client({ baseUrl: `${w.t.url}/fhir/R4`, bearerToken: await tokenFor(service, 'system/*.cruds') });
+    const at = (day: string, status = 'final') => ({ resourceType: 'Observation', status, code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] }, subject: { reference: `Patient/${w.pid}` }, effectiveDateTime: `${day}T08:00:00Z`, identifier: [{ system: 'urn:lab', value: `w-${day}` }] });
+    const ids: string[] = [];
+    for (const [day, status] of [['2024-01-10', 'final'], ['2024-02-10', 'amended'], ['2024-03-10', 'final']] as const) ids.push(((await writer.create({ resourceType: 'Observation', body: at(day, status) })) as { id: string }).id);
+    const s = async (params: Record<string, string>) => (await fhir.search({ resourceType: 'Observation', searchParams: { patient: w.pid, code: 'http://loinc.org|29463-7', ...params } })) as { total: number; link: { relation: string; url: string }[]; entry?: { resource: { id: string; resourceType: string }; search: { mode: string } }[] };
+    expect((await s({})).total).toBe(3);
+    expect((await s({ date: 'ge2024-02' })).entry!.map((e) => e.resource.id)).toEqual([ids[1], ids[2]]);
+    expect((await s({ date: '2024-02-10' })).entry!.map((e) => e.resource.id)).toEqual([ids[1]]);
+    expect((await s({ date: ['ge2024-01-15', 'lt2024-03'] as unknown as string })).entry!.map((e) => e.resource.id)).toEqual([ids[1]]);
+    expect((await s({ status: 'amended' })).entry!.map((e) => e.resource.id)).toEqual([ids[1]]);
+    expect((await s({ identifier: 'urn:lab|w-2024-03-10' })).entry!.map((e) => e.resource.id)).toEqual([ids[2]]);
+    expect((await s({ _sort: '-date' })).entry!.map((e) => e.resource.id)).toEqual([ids[2], ids[1], ids[0]]);
+    expect((await s({ _lastUpdated: `ge${new Date(Date.now() - 60_000).toISOString().slice(0, 16)}Z`.replace('Z', '') })).total).toBeGreaterThanOrEqual(3);
+    const counted = await s({ _summary: 'count' });
+    expect([counted.total, counted.entry]).toEqual([3, undefined]);
+    const page1 = await s({ _count: '2', _sort: 'date' });
+    expect(page1.entry!.map((e) => e.resource.id)).toEqual([ids[0], ids[1]]);
+    const next = page1.link.find((l) => l.relation === 'next')!.url;
+    const page2 = (await fhir.request(next.replace(/^\/fhir\/R4\//, ''))) as { entry: { resource: { id: string } }[]; link: { relation: string }[] };
+    expect(page2.entry.map((e) => e.resource.id)).toEqual([ids[2]]);
+    expect(page2.link.some((l) => l.relation === 'next')).toBe(false);
+    const withPatient = await s({ _include: 'Observation:patient', _count: '1' });
+    expect(withPatient.entry!.map((e) => [e.resource.resourceType, e.search.mode])).toEqual([['Observation', 'match'], ['Patient', 'include']]);
   });
 
   it('$verify gives the proofs of a version, which the SDK checks offline against the validators', async () => {

@@ -1,7 +1,8 @@
 /** The CapabilityStatement: what this facade serves, and nothing it does not. */
-const CLINICAL_SEARCH = ['patient', 'subject', '_id', 'code', '_count'];
+const CLINICAL_SEARCH = ['patient', 'subject', '_id', 'code', 'status', 'identifier', 'date', '_lastUpdated', '_count', '_sort', '_summary', '_include'];
 const DIRECTORY_SEARCH = ['_id', 'name', '_count'];
-const paramType = (name: string) => (name === '_count' ? 'number' : name === 'patient' || name === 'subject' ? 'reference' : name === 'name' ? 'string' : 'token');
+const paramType = (name: string) =>
+  name === '_count' ? 'number' : name === 'patient' || name === 'subject' ? 'reference' : name === 'name' || name === '_sort' || name === '_summary' || name === '_include' ? 'string' : name === 'date' || name === '_lastUpdated' ? 'date' : 'token';
 
 export function capability(orgName: string, clinicalTypes: readonly string[], directoryTypes: readonly string[], viewTypes: readonly string[]) {
   const clinical = clinicalTypes.map((type) => ({

@@ -4,6 +4,7 @@ import { SalusError, type Purpose } from '@salus/core';
 import type { KV } from '../app/kv.js';
 import type { RecordsService } from '../modules/records/service.js';
 import { capability } from './capability.js';
+import { CLINICAL_PARAMS, matches, order, parseCriteria } from './search.js';
 import { auditEvents, consents } from './ledger-views.js';
 import type { BlockStore } from '../ledger/blockstore.js';
 import { directory, organization, practitioner, type Served } from './directory.js';
@@ -26,7 +27,6 @@ const DIRECTORY_TYPES = ['Organization', 'Practitioner'] as const;
 const LEDGER_VIEW_TYPES = ['Consent', 'AuditEvent'] as const;
 const LEDGER_EXTENSION = 'https://salus.health/fhir/StructureDefinition/ledger-provenance';
 const FHIR_JSON = 'application/fhir+json';
-const COUNT_MAX = 200;
 
 export interface FhirDeps {
   readonly auth: FhirAuth;
@@ -64,9 +64,9 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
         const ifNoneExist = req.headers['if-none-exist'];
         if (typeof ifNoneExist === 'string') {
           const caller = await d.auth.authenticate(req);
-          const matches = await search(d, caller, req.params.type, Object.fromEntries(new URLSearchParams(ifNoneExist)));
-          if (matches.length > 1) throw new SalusError('PRECONDITION_FAILED', `If-None-Exist matches ${matches.length} resources`);
-          if (matches.length === 1) return respond(req, reply, 200, matches[0]!);
+          const found = await search(d, caller, req.params.type, Object.fromEntries(new URLSearchParams(ifNoneExist)), true);
+          if (found.total > 1) throw new SalusError('PRECONDITION_FAILED', `If-None-Exist matches ${found.total} resources`);
+          if (found.total === 1) return respond(req, reply, 200, found.entries[0]!);
         }
         const w = await d.writer.create(req.params.type, req.body);
         const caller = await d.auth.authenticate(req);
@@ -129,8 +129,9 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
 
       f.get<{ Params: { type: string }; Querystring: Record<string, unknown> }>('/:type', async (req, reply) => {
         const caller = await guard(req, req.params.type, 's');
-        const found = await search(d, caller, req.params.type, req.query);
-        return reply.type(FHIR_JSON).send(bundle('searchset', found, req.url));
+        const strict = /handling\s*=\s*strict/.test(String(req.headers.prefer ?? ''));
+        const found = await search(d, caller, req.params.type, req.query, strict, req.url);
+        return reply.type(FHIR_JSON).send(searchBundle(found, req.url));
       });
     },
     { prefix: base },
@@ -217,6 +218,16 @@ function asResource(r: Served | Loaded): Served {
   };
 }
 
+function searchBundle(f: Found, self: string) {
+  const entry = [
+    ...f.entries.map((resource) => ({ fullUrl: `${resource.resourceType}/${resource.id}`, resource, search: { mode: 'match' } })),
+    ...f.included.map((resource) => ({ fullUrl: `${resource.resourceType}/${resource.id}`, resource, search: { mode: 'include' } })),
+    ...(f.ignored.length > 0 ? [{ resource: { ...operationOutcome('INVALID_FIELD', `ignored search parameters: ${f.ignored.join(', ')}`), issue: [{ severity: 'warning', code: 'not-supported', diagnostics: `ignored search parameters: ${f.ignored.join(', ')}` }] }, search: { mode: 'outcome' } }] : []),
+  ];
+  // FHIR JSON has no empty arrays: a count-only or empty result has no entry at all
+  return { resourceType: 'Bundle', type: 'searchset', total: f.total, link: [{ relation: 'self', url: self }, ...(f.next ? [{ relation: 'next', url: f.next }] : [])], ...(entry.length > 0 ? { entry } : {}) };
+}
+
 function bundle(type: 'searchset' | 'history', resources: readonly Served[], self: string) {
   return {
     resourceType: 'Bundle',
@@ -284,52 +295,58 @@ function one(q: Record<string, unknown>, name: string): string | undefined {
   throw new SalusError('INVALID_FIELD', `search parameter ${name} must be given once`);
 }
 
-const KNOWN = new Set(['patient', 'subject', '_id', 'code', '_count', 'name']);
 
-async function search(d: FhirDeps, caller: FhirCaller, type: string, q: Record<string, unknown>): Promise<Served[]> {
-  for (const k of Object.keys(q)) if (!KNOWN.has(k)) throw new SalusError('INVALID_FIELD', `search parameter ${k} is not supported (see /metadata)`);
-  const count = Number(one(q, '_count') ?? 50);
-  if (!Number.isSafeInteger(count) || count < 0 || count > COUNT_MAX) throw new SalusError('INVALID_FIELD', `_count must be 0-${COUNT_MAX}`);
+interface Found {
+  readonly entries: Served[];
+  readonly total: number;
+  readonly included: Served[];
+  readonly ignored: string[];
+  readonly next?: string;
+}
+
+async function search(d: FhirDeps, caller: FhirCaller, type: string, q: Record<string, unknown>, strict = true, self = ''): Promise<Found> {
   const kv = d.view();
-  if (type === 'Organization' || type === 'Practitioner') return directory(kv, type, one(q, '_id'), one(q, 'name')).slice(0, count);
-  if (type === 'Consent' || type === 'AuditEvent') {
+  const plain = (rs: Served[]): Found => ({ entries: rs, total: rs.length, included: [], ignored: [] });
+  if (type === 'Organization' || type === 'Practitioner' || type === 'Consent' || type === 'AuditEvent') {
+    const { criteria: c } = parseCriteria(q, ['_id', 'name', 'patient', '_count'], strict);
+    if (type === 'Organization' || type === 'Practitioner') return plain(directory(kv, type, one(q, '_id'), one(q, 'name')).slice(0, c.count));
     const p = (one(q, 'patient') ?? '').replace(/^Patient\//, '');
     if (!PATIENT_ID.test(p)) throw new SalusError('INVALID_FIELD', `search ${type} by patient=Patient/<pat-…>`);
     if (caller.kind === 'patient' && p !== caller.patient) throw new SalusError('FORBIDDEN', "a patient's token sees only the patient's own consents and accounting");
     if (type === 'AuditEvent' && caller.kind !== 'patient') throw new SalusError('FORBIDDEN', "the accounting of disclosures is the patient's: use a patient token");
-    return type === 'Consent' ? consents(kv, p).slice(0, count) : auditEvents(d.records.index, d.blocks, p, Math.max(count, 1));
+    return plain(type === 'Consent' ? consents(kv, p).slice(0, c.count) : auditEvents(d.records.index, d.blocks, p, Math.max(c.count, 1)));
   }
+  const { criteria: c, ignored } = parseCriteria(q, CLINICAL_PARAMS, strict);
   let patient = (one(q, 'patient') ?? one(q, 'subject'))?.replace(/^Patient\//, '');
   if (patient !== undefined && !PATIENT_ID.test(patient)) throw new SalusError('INVALID_FIELD', 'patient must be Patient/<pat-…> or <pat-…>');
   if (caller.kind === 'patient') {
-    if (patient !== undefined && patient !== caller.patient) return [];
+    if (patient !== undefined && patient !== caller.patient) return plain([]);
     patient = caller.patient!;
   }
-  const wanted = one(q, '_id')?.split(',');
-  const ids = await d.resources.ids(type, patient);
-  const code = one(q, 'code');
-  const out: Served[] = [];
-  for (const id of ids) {
-    if (out.length >= count) break;
-    const l = await d.resources.load(id, (kv.get(`records/rec/${id}`) as { latest: number }).latest, purposeOf(caller)).catch((e: unknown) => {
+  // every candidate is decrypted to be matched (in memory); only what is returned is disclosed
+  const found: { served: Served & { meta: { lastUpdated: string } }; loaded: Loaded }[] = [];
+  for (const id of await d.resources.ids(type, patient)) {
+    const l = await d.resources.load(id, latestOf(d, id), purposeOf(caller)).catch((e: unknown) => {
       if (e instanceof SalusError) return undefined; // consent changed since indexing: not a match
       throw e;
     });
-    if (!l || isDeleted(l.resource) || (code !== undefined && !hasCode(l.resource, code))) continue;
-    const served = asResource(l);
-    if (wanted && !wanted.includes(served.id)) continue;
-    await disclose(d, caller, l);
-    out.push(served);
+    if (!l || isDeleted(l.resource)) continue;
+    const served = asResource(l) as Served & { meta: { lastUpdated: string } };
+    if (matches(served, c)) found.push({ served, loaded: l });
   }
-  return out;
-}
-
-/** A token search: code=system|code, code=code, or a comma-separated list of either. */
-function hasCode(resource: Record<string, unknown>, param: string): boolean {
-  const codings = ['code', 'vaccineCode', 'medicationCodeableConcept']
-    .flatMap((f) => ((resource[f] as { coding?: { system?: string; code?: string }[] } | undefined)?.coding ?? []));
-  return param.split(',').some((p) => {
-    const [system, code] = p.includes('|') ? p.split('|', 2) : [undefined, p];
-    return codings.some((c) => c.code === code && (system === undefined || system === '' || c.system === system));
-  });
+  const ordered = order(found.map((f) => f.served), c);
+  if (c.summaryCount) return { entries: [], total: ordered.length, included: [], ignored };
+  const page = ordered.slice(c.offset, c.offset + c.count);
+  const byServed = new Map(found.map((f) => [f.served, f.loaded]));
+  for (const s of page) await disclose(d, caller, byServed.get(s)!);
+  const included: Served[] = [];
+  if (c.includePatient) {
+    for (const p of new Set(page.map((s) => byServed.get(s)!.patient))) {
+      const r = await readOne(d, caller, 'Patient', p).catch(() => undefined);
+      if (r) included.push(asResource(r));
+    }
+  }
+  const more = c.offset + c.count < ordered.length;
+  const next = more ? self.replace(/([?&])_offset=\d+&?/, '$1').replace(/[?&]$/, '') + `${self.includes('?') ? '&' : '?'}_offset=${c.offset + c.count}` : undefined;
+  return { entries: page, total: ordered.length, included, ignored, ...(next ? { next } : {}) };
 }
