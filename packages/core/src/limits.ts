@@ -1,6 +1,7 @@
 /** Every queue, message and batch has a limit; these are the defaults the node's options start from. */
 export const LIMITS = {
-  txBytesMax: 64 * 1024,
+  // a FHIR transaction Bundle of 100 resources is one records/write_batch transaction (~1.5 KB a write)
+  txBytesMax: 256 * 1024,
   payloadDepthMax: 16,
   moduleNameLengthMax: 32,
   typeNameLengthMax: 48,

@@ -169,6 +169,42 @@ describe('FHIR facade', () => {
     expect(withPatient.entry!.map((e) => [e.resource.resourceType, e.search.mode])).toEqual([['Observation', 'match'], ['Patient', 'include']]);
   });
 
+  it('transaction Bundles are all or nothing, in one block, with urn:uuid references rewritten; batches run entry by entry', async () => {
+    const writer = new Client({ baseUrl: `${w.t.url}/fhir/R4`, bearerToken: await tokenFor(service, 'system/*.cruds') });
+    const subject = { reference: `Patient/${w.pid}` };
+    const enc = { resourceType: 'Encounter', status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' }, subject };
+    const ob = (v: number) => ({ resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '8310-5' }] }, subject, encounter: { reference: 'urn:uuid:enc-1' }, valueQuantity: { value: v, unit: 'Cel' } });
+    const tx = (entries: unknown[]) => ({ resourceType: 'Bundle', type: 'transaction', entry: entries });
+    const post = (fullUrl: string, resource: unknown) => ({ fullUrl, resource, request: { method: 'POST', url: (resource as { resourceType: string }).resourceType } });
+    const r = (await writer.transaction({ body: tx([post('urn:uuid:enc-1', enc), post('urn:uuid:o-1', ob(37.2)), post('urn:uuid:o-2', ob(38.4))]) })) as { type: string; entry: { response: { status: string; location: string } }[] };
+    expect(r.type).toBe('transaction-response');
+    expect(r.entry.map((e) => e.response.status)).toEqual(['201 Created', '201 Created', '201 Created']);
+    const encId = r.entry[0]!.response.location.split('/')[1]!;
+    const o1 = (await writer.read({ resourceType: 'Observation', id: r.entry[1]!.response.location.split('/')[1]! })) as { encounter: { reference: string }; meta: { extension: { extension: { url: string; valueUnsignedInt?: number }[] }[] } };
+    expect(o1.encounter.reference).toBe(`Encounter/${encId}`);
+    const heights = await Promise.all(r.entry.map(async (e) => ((await writer.read({ resourceType: e.response.location.split('/')[0]!, id: e.response.location.split('/')[1]! })) as typeof o1).meta.extension[0]!.extension[0]!.valueUnsignedInt));
+    expect(new Set(heights).size).toBe(1); // one block
+    // all or nothing: an invalid entry, or one the ledger refuses, and nothing is written
+    const count = async () => ((await writer.search({ resourceType: 'Observation', searchParams: { patient: w.pid, _summary: 'count' } })) as { total: number }).total;
+    const before = await count();
+    const invalid = await writer.transaction({ body: tx([post('urn:uuid:a', ob(36.6)), post('urn:uuid:b', { ...ob(36.7), status: 'nonsense-but-typed', valueQuantity: 'warm' })]) }).catch((e: { response: { status: number } }) => e.response.status);
+    expect(invalid).toBe(422);
+    const refused = await writer.transaction({ body: tx([post('urn:uuid:a', { ...ob(36.6), encounter: undefined }), post('urn:uuid:b', { ...ob(36.8), encounter: undefined, subject: { reference: `Patient/${other.pid}` } })]) }).catch((e: { response: { status: number } }) => e.response.status);
+    expect(refused).toBe(403); // the hospital may not write for the other patient: the whole transaction fails
+    const dangling = await writer.transaction({ body: tx([post('urn:uuid:a', ob(36.6))]) }).catch((e: { response: { status: number } }) => e.response.status);
+    expect(dangling).toBe(422); // urn:uuid:enc-1 is not in this Bundle
+    expect(await count()).toBe(before);
+    // a batch: each entry on its own
+    const b = (await writer.batch({ body: { resourceType: 'Bundle', type: 'batch', entry: [{ resource: { ...ob(36.9), encounter: undefined }, request: { method: 'POST', url: 'Observation' } }, { resource: { resourceType: 'Observation' }, request: { method: 'POST', url: 'Observation' } }, { request: { method: 'GET', url: `Observation/${obs}` } }] } })) as { type: string; entry: { response: { status: string } }[] };
+    expect([b.type, ...b.entry.map((e) => e.response.status)]).toEqual(['batch-response', '201', '422', '200']);
+    expect(await count()).toBe(before + 1);
+    // the base URL without the trailing slash takes Bundles too; anything but a batch or transaction is refused
+    const bare = await fetch(`${w.t.url}/fhir/R4`, { method: 'POST', body: JSON.stringify(tx([])), headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${token}` } });
+    expect(bare.status).toBe(200);
+    const coll = await fetch(`${w.t.url}/fhir/R4`, { method: 'POST', body: JSON.stringify({ resourceType: 'Bundle', type: 'collection' }), headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${token}` } });
+    expect(coll.status).toBe(422);
+  });
+
   it('$verify gives the proofs of a version, which the SDK checks offline against the validators', async () => {
     const p = (await fhir.request(`Observation/${obs}/$verify`)) as { resourceType: string; parameter: { name: string; valueString?: string }[] };
     expect(p.resourceType).toBe('Parameters');

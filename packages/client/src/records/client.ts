@@ -42,6 +42,18 @@ interface ReadResponse {
   envelopes: { to: string; hash: string; bytes: string }[];
 }
 
+/** A records/write payload, ready to submit. */
+export interface PreparedWrite {
+  readonly patient: string;
+  readonly record: string;
+  readonly version: number;
+  readonly content: string;
+  readonly size: number;
+  readonly tags: string[];
+  readonly envelopes: { to: string; blob: string }[];
+  readonly emergency: boolean;
+}
+
 export interface DisclosureEntry {
   readonly height: number;
   readonly index: number;
@@ -321,13 +333,32 @@ export class RecordsClient {
    * uploads the blobs, and commits the write.
    */
   async write(patient: string, resource: Record<string, unknown>, o: { record?: string; emergency?: boolean } = {}): Promise<{ record: string; version: number; receipt: Receipt }> {
+    const w = await this.prepareWrite(patient, resource, o);
+    const receipt = await this.send('write', w as unknown as Record<string, unknown>);
+    return { record: w.record, version: w.version, receipt };
+  }
+
+  /**
+   * Writes several resources in one transaction, all or nothing (a FHIR transaction Bundle): each
+   * is encrypted and uploaded first; `id` gives a new record the id the caller chose (so that
+   * references between the resources can name each other before they exist).
+   */
+  async writeBatch(items: readonly { patient: string; resource: Record<string, unknown>; record?: string; id?: string; emergency?: boolean }[]): Promise<{ writes: PreparedWrite[]; receipt: Receipt }> {
+    const writes: PreparedWrite[] = [];
+    for (const it of items) writes.push(await this.prepareWrite(it.patient, it.resource, it));
+    const receipt = await this.send('write_batch', { writes: writes as unknown as Record<string, unknown>[] });
+    return { writes, receipt };
+  }
+
+  /** Encrypts a resource for everyone entitled to it, uploads the blobs, and returns the write to submit. */
+  async prepareWrite(patient: string, resource: Record<string, unknown>, o: { record?: string; id?: string; emergency?: boolean } = {}): Promise<PreparedWrite> {
     const tagKey = await this.tagKey(patient);
     const tags = resourceLabels(resource).map((l) => tag(tagKey, l));
     const emergency = o.emergency ?? (EMERGENCY_TYPES as readonly string[]).includes(resource.resourceType as string);
     let record = o.record;
     let version = 1;
     if (record) version = (await this.get<{ latest: number }>(`/v1/records/${record}`)).latest + 1;
-    else record = `rec-${toHex(randomBytes(16))}`;
+    else record = o.id ?? `rec-${toHex(randomBytes(16))}`;
     const q = `${o.record ? `record=${record}&` : ''}tags=${tags.join(',')}&emergency=${emergency}`;
     const { recipients } = await this.authed<{ recipients: string[] }>('GET', `/v1/records/patients/${patient}/recipients?${q}`);
     const plaintext = utf8ToBytes(JSON.stringify(resource));
@@ -335,8 +366,7 @@ export class RecordsClient {
     const content = await this.uploadBlob(sealed.content, patient);
     const envelopes = [];
     for (const e of sealed.envelopes) envelopes.push({ to: e.to, blob: await this.uploadBlob(e.bytes, patient) });
-    const receipt = await this.send('write', { patient, record, version, content, size: sealed.content.length, tags, envelopes, emergency });
-    return { record, version, receipt };
+    return { patient, record, version, content, size: sealed.content.length, tags, envelopes, emergency };
   }
 
   private async withMyEnvelope<T>(r: ReadResponse, f: (w: Wallet, envelope: Uint8Array) => Promise<T>): Promise<T> {

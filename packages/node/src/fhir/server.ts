@@ -4,6 +4,7 @@ import { SalusError, type Purpose } from '@salus/core';
 import type { KV } from '../app/kv.js';
 import type { RecordsService } from '../modules/records/service.js';
 import { capability } from './capability.js';
+import { batch, transaction } from './bundles.js';
 import { CLINICAL_PARAMS, matches, order, parseCriteria } from './search.js';
 import { auditEvents, consents } from './ledger-views.js';
 import type { BlockStore } from '../ledger/blockstore.js';
@@ -27,6 +28,8 @@ const DIRECTORY_TYPES = ['Organization', 'Practitioner'] as const;
 const LEDGER_VIEW_TYPES = ['Consent', 'AuditEvent'] as const;
 const LEDGER_EXTENSION = 'https://salus.health/fhir/StructureDefinition/ledger-provenance';
 const FHIR_JSON = 'application/fhir+json';
+/** entries of one Bundle (a transaction's writes go in one ledger transaction) */
+const BUNDLE_MAX = 100;
 
 export interface FhirDeps {
   readonly auth: FhirAuth;
@@ -56,6 +59,31 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
           done(new SalusError('MALFORMED_ENCODING', 'the body is not JSON'), undefined);
         }
       });
+
+      // Bundles at the base URL (clients post to it with and without the trailing slash)
+      const bundles = async (req: FastifyRequest, reply: FastifyReply) => {
+        const caller = await d.auth.authenticate(req);
+        const b = req.body as { type?: unknown } | undefined;
+        if (b?.type === 'batch') return reply.type(FHIR_JSON).send(await batch(app, req, req.body, BUNDLE_MAX));
+        const result = await transaction(
+          {
+            clinical,
+            bundleMax: BUNDLE_MAX,
+            current: async (c, type, id) => {
+              const record = await resolveRecord(d, type, id);
+              const l = await d.resources.load(record, latestOf(d, record), purposeOf(c));
+              if (l.resource.resourceType !== type) throw new SalusError('NOT_FOUND', `no ${type} ${id}`);
+              return { record, version: l.version, patient: l.patient };
+            },
+            matchIds: async (c, type, query) => (await search(d, c, type, Object.fromEntries(new URLSearchParams(query)), true)).entries.map((r) => r.id),
+            writeBatch: (items) => d.writer.writeBatch(items),
+          },
+          caller,
+          req.body,
+        );
+        return reply.type(FHIR_JSON).send(result);
+      };
+      f.post('/', bundles);
 
       f.get('/metadata', async (_req, reply) => reply.type(FHIR_JSON).send(capability(d.resources.orgName(), CLINICAL_TYPES, DIRECTORY_TYPES, LEDGER_VIEW_TYPES)));
 

@@ -19,7 +19,7 @@ type Resource = Record<string, unknown> & { resourceType: string };
 let validator: ((r: Resource) => void) | undefined;
 
 /** The HL7 definitions are large (0.6 s and ~100 MB to index): loaded on the first write only. */
-function validate(r: Resource): void {
+export function validate(r: Resource): void {
   if (!validator) {
     const req = createRequire(import.meta.url);
     const core = req('@medplum/core') as { indexStructureDefinitionBundle(b: unknown): void; validateResource(r: unknown): unknown };
@@ -48,6 +48,20 @@ export function patientOf(r: Resource): string {
     }
   }
   throw new SalusError('INVALID_RESOURCE', `a ${r.resourceType} here must name its patient (subject or patient: Patient/<pat-…>)`);
+}
+
+/** What the ledger stores of a resource: without the server-assigned id and meta (they come from the ledger). */
+export function stripMeta(r: Resource): Resource {
+  const { id: _id, meta, ...content } = r;
+  // a tombstone keeps its tag: it is what marks the version as a delete
+  const tags = (meta as { tag?: { system?: string }[] } | undefined)?.tag ?? [];
+  return (tags.some((t) => t.system === DELETED_TAG.system) ? { ...content, meta } : content) as Resource;
+}
+
+/** The tombstone a delete writes. */
+export function tombstone(type: string, patient: string): Resource {
+  const ref = type === 'Patient' ? {} : { [type === 'AllergyIntolerance' || type === 'Immunization' ? 'patient' : 'subject']: { reference: `Patient/${patient}` } };
+  return { resourceType: type, meta: { tag: [DELETED_TAG] }, ...ref };
 }
 
 export class FhirWriter {
@@ -107,11 +121,21 @@ export class FhirWriter {
     });
   }
 
+  /**
+   * Several writes in one ledger transaction, all or nothing (a FHIR transaction Bundle). Each item
+   * is already validated; a new record comes with the id the Bundle's references were rewritten to.
+   */
+  writeBatch(items: readonly { patient: string; resource: Resource; record?: string; id?: string }[]): Promise<{ versions: number[]; height: number }> {
+    return this.serial(async () => {
+      const r = await this.client().writeBatch(items.map((i) => ({ patient: i.patient, resource: stripMeta(i.resource), ...(i.record ? { record: i.record } : {}), ...(i.id ? { id: i.id } : {}) })));
+      return { versions: r.writes.map((w) => w.version), height: r.receipt.height };
+    });
+  }
+
   /** FHIR delete: a tombstone version; reads answer 410 Gone and the history stays. */
   remove(record: string, patient: string, type: string): Promise<{ version: number; height: number }> {
-    const ref = type === 'Patient' ? {} : { [type === 'AllergyIntolerance' || type === 'Immunization' ? 'patient' : 'subject']: { reference: `Patient/${patient}` } };
     return this.serial(async () => {
-      const w = await this.client().write(patient, { resourceType: type, meta: { tag: [DELETED_TAG] }, ...ref }, { record });
+      const w = await this.client().write(patient, tombstone(type, patient), { record });
       return { version: w.version, height: w.receipt.height };
     });
   }

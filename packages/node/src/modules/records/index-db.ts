@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { SalusError, decode, decodeTx, toHex, txHash } from '@salus/core';
 import type { BlockStore } from '../../ledger/blockstore.js';
 import { blobRefs } from './module.js';
-import { parseRecordsPayload, type Disclose, type DisclosureEntry } from './payloads.js';
+import { parseRecordsPayload, type Disclose, type DisclosureEntry, type WriteBatch } from './payloads.js';
 
 /**
  * The node's local records index, derived only from committed blocks (so it can be deleted and
@@ -121,6 +121,16 @@ export class RecordsIndex {
         if (!ok) continue;
         const log = (patient: string, seq: number, kind: string) => this.s.putLog.run(patient, height, t.index, seq, kind, hash);
         const p = tx.payload as Record<string, unknown>;
+        if (tx.type === 'write_batch') {
+          (parseRecordsPayload('write_batch', tx.payload) as WriteBatch).writes.forEach((w, i) => {
+            log(w.patient, i, 'write');
+            this.s.putVersion.run(w.record, w.version, w.patient, height);
+            const hashes = [w.content, ...w.envelopes.map((e) => e.blob)];
+            for (const h of hashes) this.s.putBlob.run(h, w.patient);
+            pins.push({ patient: w.patient, hashes });
+          });
+          continue;
+        }
         if (tx.type === 'disclose') {
           (parseRecordsPayload('disclose', tx.payload) as Disclose).entries.forEach((e: DisclosureEntry, i) => log(e.patient, i, `read:${e.basis}`));
           continue;

@@ -14,6 +14,7 @@ import {
   type Revoke,
   type SetKeyring,
   type Write,
+  type WriteBatch,
 } from './payloads.js';
 import {
   type GrantState,
@@ -183,9 +184,22 @@ function setKeyring(ctx: TxContext, k: SetKeyring): void {
 }
 
 /** One handler per transaction type (the router has already checked that the type is one of these). */
+/** All or nothing: the application runs a transaction on an overlay it drops when a handler throws. */
+function writeBatch(ctx: TxContext, b: WriteBatch): void {
+  b.writes.forEach((w, i) => {
+    try {
+      write(ctx, w);
+    } catch (e) {
+      if (e instanceof SalusError) throw new SalusError(e.code, `writes[${i}]: ${e.message}`, e.meta);
+      throw e;
+    }
+  });
+}
+
 const HANDLERS: { readonly [T in RecordsTxType]: (ctx: TxContext, p: never) => void } = {
   set_keyring: setKeyring,
   write,
+  write_batch: writeBatch,
   add_envelopes: addEnvelopes,
   grant,
   revoke,
@@ -210,6 +224,10 @@ export const recordsModule: Module = {
 
 /** Content addresses a records transaction refers to, and the patient they belong to (for the blob store and the index). */
 export function blobRefs(type: string, payload: Canonical): { patient: string | null; record: string | null; hashes: string[] } {
+  if (type === 'write_batch') {
+    const b = parseRecordsPayload(type, payload) as WriteBatch;
+    return { patient: null, record: null, hashes: b.writes.flatMap((w) => [w.content, ...w.envelopes.map((e) => e.blob)]) };
+  }
   if (type === 'write') {
     const w = parseRecordsPayload(type, payload) as Write;
     return { patient: w.patient, record: w.record, hashes: [w.content, ...w.envelopes.map((e) => e.blob)] };

@@ -2,7 +2,7 @@ import { PURPOSES, SalusError, fromHex, toHex, v, type Canonical, type Purpose }
 import { HEX32, ORG_ID } from '../../config/genesis.js';
 
 /** Transaction types of the records module and their stateless checks. */
-export const RECORDS_TX_TYPES = ['set_keyring', 'write', 'add_envelopes', 'grant', 'revoke', 'break_glass', 'disclose', 'erase'] as const;
+export const RECORDS_TX_TYPES = ['set_keyring', 'write', 'write_batch', 'add_envelopes', 'grant', 'revoke', 'break_glass', 'disclose', 'erase'] as const;
 export type RecordsTxType = (typeof RECORDS_TX_TYPES)[number];
 
 export const RECORD_ID = /^rec-[0-9a-f]{32}$/;
@@ -17,6 +17,8 @@ export const RECORDS_LIMITS = {
   grantsPerPatientMax: 128,
   scopeItemsMax: 64,
   disclosuresPerTxMax: 200,
+  /** writes in one all-or-nothing batch (a FHIR transaction Bundle) */
+  batchWritesMax: 100,
   reasonLengthMax: 500,
   /** longest break-glass access */
   emergencyMsMax: 24 * 3600_000,
@@ -47,6 +49,9 @@ export interface Write {
   readonly tags: readonly string[];
   readonly envelopes: readonly EnvelopeRef[];
   readonly emergency: boolean;
+}
+export interface WriteBatch {
+  readonly writes: readonly Write[];
 }
 export interface AddEnvelopes {
   readonly record: string;
@@ -201,6 +206,19 @@ export function parseRecordsPayload(type: string, payload: Canonical): unknown {
       const recipients = v.list(r.recipients, 'recipients', RECORDS_LIMITS.envelopesMax).map((k, i) => hex32(k, `recipients[${i}]`));
       uniqueList(recipients, (k) => k, 'recipients');
       return { patient: patient(r.patient), blob: hex32(r.blob, 'blob'), recipients } satisfies SetKeyring;
+    }
+    case 'write_batch': {
+      v.onlyKeys(r, ['writes'], 'payload');
+      const writes = v.list(r.writes, 'writes', RECORDS_LIMITS.batchWritesMax).map((x, i) => {
+        try {
+          return parseRecordsPayload('write', x as Canonical) as Write;
+        } catch (e) {
+          if (e instanceof SalusError) throw new SalusError(e.code, `writes[${i}]: ${e.message}`, e.meta);
+          throw e;
+        }
+      });
+      if (writes.length === 0) throw new SalusError('INVALID_FIELD', 'writes must not be empty', { field: 'writes' });
+      return { writes } satisfies WriteBatch;
     }
     case 'write': {
       v.onlyKeys(r, ['patient', 'record', 'version', 'content', 'size', 'tags', 'envelopes', 'emergency'], 'payload');
