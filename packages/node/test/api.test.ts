@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Wallet } from '@salus/client';
-import { encode, encodeTx, signTx, pureEd25519, toHex, type SignedTx } from '@salus/core';
+import { LIMITS, encode, encodeTx, signTx, pureEd25519, toHex, type SignedTx } from '@salus/core';
 import { memberPayload, startTestNode, type TestNode } from './harness.js';
 
 let t: TestNode;
@@ -127,10 +127,10 @@ describe('bad input gets a typed error and changes nothing', () => {
       nonce: n,
       module: 'identity',
       type: 'add_member',
-      payload: { blob: 'x'.repeat(70_000) },
+      payload: { blob: 'x'.repeat(LIMITS.txBytesMax + 1000) },
     });
     await expectError(post(encodeTx(big) as unknown as BodyInit), 413, 'OVERSIZE');
-    await expectError(post(new Uint8Array(300_000) as unknown as BodyInit), 413, 'OVERSIZE');
+    await expectError(post(new Uint8Array(LIMITS.txBytesMax * 2 + 10_000) as unknown as BodyInit), 413, 'OVERSIZE');
   });
 
   it('an unregistered signer', async () => {
