@@ -2,3 +2,4 @@ export * from './wallet.js';
 export * from './api.js';
 export * from './records/crypto.js';
 export * from './records/client.js';
+export * from './records/grant-tx.js';

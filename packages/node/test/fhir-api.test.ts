@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, importJWK } from 'jose';
 import { Client } from 'fhir-kit-client';
 import { MedplumClient } from '@medplum/core';
-import { RecordsClient, Wallet, verifyStateResponse, verifyTxResponse, type StateResponse, type TxResponse } from '@salus/client';
+import { RecordsClient, Wallet, grantTransaction, verifyStateResponse, verifyTxResponse, type StateResponse, type TxResponse } from '@salus/client';
 import { pureEd25519, signBytes, toHex } from '@salus/core';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -288,6 +288,38 @@ describe('FHIR facade', () => {
     expect(ae.entry.some((e) => e.resource.action === 'R')).toBe(true);
     expect(ae.entry.some((e) => e.resource.subtype.some((s) => s.code === 'grant'))).toBe(true);
     expect(await mine.search({ resourceType: 'AuditEvent', searchParams: { patient: other.pid } }).catch((e: { response: { status: number } }) => e.response.status)).toBe(403);
+  });
+
+  it('a Consent the patient signed is a grant; without the patient\'s signature nothing is granted', async () => {
+    const { nonce } = (await (await fetch(`${w.t.url}/fhir/R4/auth/challenge`)).json()) as { nonce: string };
+    const secret = Buffer.from(w.wallets.patient.export().signing.secretKey, 'hex');
+    const signature = toHex(pureEd25519.sign(secret, signBytes('challenge', 'salus-test', { nonce, aud: `${w.t.url}/fhir/R4/auth/token` })));
+    const res = await fetch(`${w.t.url}/fhir/R4/auth/patient-token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: w.wallets.patient.publicKeyHex, nonce, signature }) });
+    const app = new Client({ baseUrl: `${w.t.url}/fhir/R4`, bearerToken: ((await res.json()) as { access_token: string }).access_token });
+    const consentFor = (signed: { base64: string }, org = 'clinic-b') => ({
+      resourceType: 'Consent',
+      status: 'active',
+      scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+      category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+      patient: { reference: `Patient/${w.pid}` },
+      provision: { type: 'permit', actor: [{ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] }, reference: { reference: `Organization/${org}` } }] },
+      extension: [{ url: 'https://salus.health/fhir/StructureDefinition/signed-grant', valueBase64Binary: signed.base64 }],
+    });
+    const signed = await grantTransaction(w.patient, { id: 'fhir-consent', grantee: { org: 'clinic-b' }, scope: { types: ['Observation'] }, purposes: ['treatment'] });
+    const created = (await app.create({ resourceType: 'Consent', body: consentFor(signed) })) as { id: string; status: string };
+    expect([created.id, created.status]).toEqual([`${w.pid}.fhir-consent`, 'active']);
+    const grants = (await w.t.client.request<{ grants: { id: string; status: string }[] }>('GET', `/v1/records/patients/${w.pid}`)).grants;
+    expect(grants.find((g) => g.id === 'fhir-consent')?.status).toBe('active');
+    const status = (p: Promise<unknown>) => p.then(() => 0, (e: { response: { status: number } }) => e.response.status);
+    const another = await grantTransaction(w.patient, { id: 'fhir-consent-2', grantee: { org: 'clinic-b' }, scope: 'all' });
+    expect(await status(app.create({ resourceType: 'Consent', body: consentFor(another, 'founding-hospital') }))).toBe(422); // says another grantee than it signs
+    expect(await status(app.create({ resourceType: 'Consent', body: { ...consentFor(another), extension: [] } }))).toBe(422); // no signed grant
+    const forged = Buffer.from(another.base64, 'base64');
+    forged[forged.length - 3]! ^= 1;
+    expect(await status(app.create({ resourceType: 'Consent', body: consentFor({ base64: forged.toString('base64') }) }))).toBe(401); // the signature does not verify
+    const byDoctor = await grantTransaction(new RecordsClient(w.t.client, w.wallets.drA, { patient: w.pid }), { id: 'sneaky', grantee: { org: 'clinic-b' }, scope: 'all' });
+    expect(await status(app.create({ resourceType: 'Consent', body: consentFor(byDoctor) }))).toBe(403); // not the patient's key
+    expect((await w.t.client.request<{ grants: { id: string }[] }>('GET', `/v1/records/patients/${w.pid}`)).grants.map((g) => g.id)).not.toContain('sneaky');
   });
 
   it('every resource served is in the patient’s accounting, read by the client under its token', async () => {

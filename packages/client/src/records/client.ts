@@ -223,11 +223,15 @@ export class RecordsClient {
    * then wraps the data key of every existing version the grant covers for the grantee (later
    * versions are wrapped by their writers); with `write`, the keyring is shared with the grantee.
    */
-  async grant(g: GrantInput): Promise<{ id: string; receipt: Receipt; rewrapped: number; height: number }> {
-    const id = g.id ?? `g-${toHex(randomBytes(8))}`;
-    const actions = g.actions ?? ['read'];
+  /** The records/grant payload of a grant (tags computed with the patient's tag key). */
+  async grantPayload(g: GrantInput): Promise<{ patient: string; id: string; actions: ('read' | 'write')[] } & Record<string, unknown>> {
     const until = g.until === undefined ? null : typeof g.until === 'number' ? g.until : g.until.getTime();
-    const payload = { patient: this.patientId, id, grantee: g.grantee, scope: await this.scopePayload(g.scope), actions, purposes: g.purposes ?? ['treatment'], until };
+    return { patient: this.patientId, id: g.id ?? `g-${toHex(randomBytes(8))}`, grantee: g.grantee, scope: await this.scopePayload(g.scope), actions: g.actions ?? ['read'], purposes: g.purposes ?? ['treatment'], until };
+  }
+
+  async grant(g: GrantInput): Promise<{ id: string; receipt: Receipt; rewrapped: number; height: number }> {
+    const payload = await this.grantPayload(g);
+    const { id, actions } = payload;
     const receipt = await this.send('grant', payload);
     const granteeKey = await this.granteeEncryptionKey(g.grantee);
     if (actions.includes('write')) {

@@ -57,7 +57,8 @@ const CONTEXT_OF: Partial<Record<KeyRecord['role'], { kind: FhirCaller['kind']; 
   practitioner: { kind: 'user', context: 'user' },
   patient: { kind: 'patient', context: 'patient' },
 };
-const PATIENT_SCOPES = [parseScope('patient/*.rs')!];
+/** A patient's app reads the patient's compartment and posts Consents the patient signed (grants). */
+const PATIENT_SCOPES = [parseScope('patient/*.rs')!, parseScope('patient/Consent.c')!];
 
 /** An RFC 6749 §5.2 error response. */
 class OAuthError extends Error {

@@ -22,7 +22,7 @@ export function capability(orgName: string, clinicalTypes: readonly string[], di
     interaction: [{ code: 'read' }, { code: 'search-type' }],
     searchParam: DIRECTORY_SEARCH.map((name) => ({ name, type: paramType(name) })),
   }));
-  const views = viewTypes.map((type) => ({ type, interaction: [{ code: 'search-type' }], searchParam: [{ name: 'patient', type: 'reference' }, { name: '_count', type: 'number' }] }));
+  const views = viewTypes.map((type) => ({ type, interaction: type === 'Consent' ? [{ code: 'search-type' }, { code: 'create' }] : [{ code: 'search-type' }], searchParam: [{ name: 'patient', type: 'reference' }, { name: '_count', type: 'number' }] }));
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',

@@ -8,6 +8,8 @@ import { batch, transaction } from './bundles.js';
 import { CLINICAL_PARAMS, matches, order, parseCriteria } from './search.js';
 import { auditEvents, consents } from './ledger-views.js';
 import type { BlockStore } from '../ledger/blockstore.js';
+import type { Chain } from '../ledger/chain.js';
+import { createConsent } from './consent-write.js';
 import { directory, organization, practitioner, type Served } from './directory.js';
 import { PATIENT_ID, RECORD_ID } from '../modules/records/payloads.js';
 import type { FhirAuth, FhirCaller } from './auth.js';
@@ -41,6 +43,7 @@ export interface FhirDeps {
   /** the node's own API, for the proofs of $verify */
   readonly apiUrl: () => string;
   readonly blocks: BlockStore;
+  readonly chain: Chain;
 }
 
 const clinical = (t: string): t is (typeof CLINICAL_TYPES)[number] => (CLINICAL_TYPES as readonly string[]).includes(t);
@@ -88,6 +91,12 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
       f.get('/metadata', async (_req, reply) => reply.type(FHIR_JSON).send(capability(d.resources.orgName(), CLINICAL_TYPES, DIRECTORY_TYPES, LEDGER_VIEW_TYPES)));
 
       f.post<{ Params: { type: string } }>('/:type', async (req, reply) => {
+        if (req.params.type === 'Consent') {
+          const caller = await d.auth.authenticate(req);
+          if (!allows(caller.scopes, 'Consent', 'c')) throw new SalusError('FORBIDDEN', "the token's scopes do not allow creating a Consent");
+          const created = await createConsent({ chain: d.chain, view: d.view, commitWaitMs: 30_000 }, FhirWriter.check(req.body, 'Consent'));
+          return reply.status(201).header('location', `/fhir/R4/Consent/${created.id}`).type(FHIR_JSON).send(created);
+        }
         await guard(req, req.params.type, 'c', true);
         const ifNoneExist = req.headers['if-none-exist'];
         if (typeof ifNoneExist === 'string') {
