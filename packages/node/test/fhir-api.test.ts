@@ -229,6 +229,12 @@ describe('FHIR facade', () => {
     expect(response.status).toBe(201);
     expect(response.headers.get('location')).toBe(`/fhir/R4/Observation/${created.id}/_history/1`);
     expect(response.headers.get('etag')).toBe('W/"1"');
+    // the client's profiles and security labels are kept; the server's own delete tag cannot be smuggled in
+    const labelled = (await writer.create({ resourceType: 'Observation', body: { ...hr, meta: { profile: ['http://hl7.org/fhir/StructureDefinition/vitalsigns'], security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'TBOO' }], tag: [{ system: 'https://salus.health/fhir/CodeSystem/record-state', code: 'deleted' }] } } })) as { id: string; meta: { profile: string[]; security: { code: string }[]; tag?: unknown[]; versionId: string } };
+    expect(labelled.meta.profile).toEqual(['http://hl7.org/fhir/StructureDefinition/vitalsigns']);
+    expect(labelled.meta.security[0]!.code).toBe('TBOO');
+    expect(labelled.meta.tag).toBeUndefined();
+    expect(((await writer.read({ resourceType: 'Observation', id: labelled.id })) as { meta: { versionId: string } }).meta.versionId).toBe('1');
     // update with the current version, then a stale If-Match
     const updated = (await writer.update({ resourceType: 'Observation', id: created.id, body: { ...hr, id: created.id, valueQuantity: { value: 90, unit: '/min' } }, options: { headers: { 'If-Match': 'W/"1"' } } })) as { meta: { versionId: string } };
     expect(updated.meta.versionId).toBe('2');

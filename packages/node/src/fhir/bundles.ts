@@ -25,7 +25,7 @@ export interface TransactionDeps {
   readonly current: (caller: FhirCaller, type: string, id: string) => Promise<{ record: string; version: number; patient: string }>;
   /** ids of the resources a conditional reference or If-None-Exist matches */
   readonly matchIds: (caller: FhirCaller, type: string, query: string) => Promise<string[]>;
-  readonly writeBatch: (items: { patient: string; resource: Resource; record?: string; id?: string }[]) => Promise<{ versions: number[]; height: number }>;
+  readonly writeBatch: (items: { patient: string; resource: Resource; record?: string; id?: string; tombstone?: boolean }[]) => Promise<{ versions: number[]; height: number }>;
   readonly bundleMax: number;
 }
 
@@ -146,7 +146,7 @@ export async function transaction(d: TransactionDeps, caller: FhirCaller, body: 
     for (const ref of references(e.resource)) if (ref.startsWith('urn:uuid:') && !map.has(ref)) throw new SalusError('INVALID_RESOURCE', `${ref} names no entry of this Bundle`);
   }
   // 2. every write checked before any is made
-  const items: { patient: string; resource: Resource; record?: string; id?: string }[] = [];
+  const items: { patient: string; resource: Resource; record?: string; id?: string; tombstone?: boolean }[] = [];
   const order: number[] = [];
   for (const [i, p] of plan.entries()) {
     if (p.skip) continue;
@@ -158,7 +158,7 @@ export async function transaction(d: TransactionDeps, caller: FhirCaller, body: 
       const cur = await d.current(caller, p.type, p.id);
       const ifMatch = p.entry.request?.ifMatch;
       if (ifMatch && ifMatch.replace(/^W\//, '').replace(/"/g, '') !== String(cur.version)) throw new SalusError('PRECONDITION_FAILED', `${p.type}/${p.id}: ifMatch ${ifMatch}, current version ${cur.version}`);
-      if (p.kind === 'delete') items.push({ patient: cur.patient, resource: tombstone(p.type, cur.patient), record: cur.record });
+      if (p.kind === 'delete') items.push({ patient: cur.patient, resource: tombstone(p.type, cur.patient), record: cur.record, tombstone: true });
       else {
         const resource = rewrite(p.entry.resource, map) as Resource;
         if (resource.resourceType !== p.type || resource.id !== p.id) throw new SalusError('INVALID_RESOURCE', `the entry for ${p.type}/${p.id} holds ${String(resource.resourceType)}/${String(resource.id)}`);

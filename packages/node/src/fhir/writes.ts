@@ -29,12 +29,24 @@ export function validate(r: Resource): void {
     validator = (x) => void core.validateResource(x);
   }
   try {
-    validator(r);
+    validator(withoutBase64Whitespace(r) as Resource);
   } catch (e) {
     const issues = (e as { outcome?: { issue?: { diagnostics?: string; details?: { text?: string }; expression?: string[] }[] } }).outcome?.issue ?? [];
     const text = issues.map((i) => `${i.expression?.[0] ?? ''} ${i.details?.text ?? i.diagnostics ?? ''}`.trim()).join('; ');
     throw new SalusError('INVALID_RESOURCE', `the ${r.resourceType} does not conform to FHIR R4: ${text || (e as Error).message}`);
   }
+}
+
+/**
+ * R4's base64Binary allows whitespace (HL7's own pattern, `(\s*([0-9a-zA-Z\+/=]){4}\s*)+`, and
+ * line-wrapped attachments in the official examples), where @medplum/core's check does not: the
+ * check sees Attachment and Binary data without it; what is stored is what was sent.
+ */
+function withoutBase64Whitespace(x: unknown, key = ''): unknown {
+  if (typeof x === 'string') return key === 'data' && /\s/.test(x) ? x.replace(/\s+/g, '') : x;
+  if (Array.isArray(x)) return x.map((v) => withoutBase64Whitespace(v, key));
+  if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, withoutBase64Whitespace(v, k)]));
+  return x;
 }
 
 /** The patient a resource is about: Patient/<pat-…> in subject or patient. */
@@ -47,15 +59,20 @@ export function patientOf(r: Resource): string {
       throw new SalusError('INVALID_RESOURCE', `${f}.reference must be Patient/<pat-…> (a patient of this ledger), not ${ref.slice(0, 80)}`);
     }
   }
-  throw new SalusError('INVALID_RESOURCE', `a ${r.resourceType} here must name its patient (subject or patient: Patient/<pat-…>)`);
+  throw new SalusError('INVALID_RESOURCE', `this ${r.resourceType} names no patient: here each resource names its patient (subject or patient: Patient/<pat-…>)`);
 }
 
 /** What the ledger stores of a resource: without the server-assigned id and meta (they come from the ledger). */
-export function stripMeta(r: Resource): Resource {
+export function stripMeta(r: Resource, isTombstone = false): Resource {
   const { id: _id, meta, ...content } = r;
-  // a tombstone keeps its tag: it is what marks the version as a delete
-  const tags = (meta as { tag?: { system?: string }[] } | undefined)?.tag ?? [];
-  return (tags.some((t) => t.system === DELETED_TAG.system) ? { ...content, meta } : content) as Resource;
+  // the client's profiles, security labels and tags are kept; the version, time and ledger
+  // provenance are the server's, and so is the tag that marks a delete (only a tombstone has it)
+  const { versionId: _v, lastUpdated: _l, extension: _e, ...kept } = (meta ?? {}) as Record<string, unknown>;
+  if (!isTombstone && Array.isArray(kept.tag)) {
+    kept.tag = (kept.tag as { system?: string }[]).filter((t) => t.system !== DELETED_TAG.system);
+    if ((kept.tag as unknown[]).length === 0) delete kept.tag;
+  }
+  return (Object.keys(kept).length > 0 ? { ...content, meta: kept } : content) as Resource;
 }
 
 /** The tombstone a delete writes. */
@@ -91,7 +108,7 @@ export class FhirWriter {
   /** Creates a resource; a Patient is onboarded first. Returns where it went on the ledger. */
   create(type: string, body: unknown): Promise<{ record: string; version: number; patient: string; height: number }> {
     const r = FhirWriter.check(body, type);
-    const { id: _id, meta: _meta, ...content } = r;
+    const content = stripMeta(r);
     validate(content as Resource);
     return this.serial(async () => {
       if (type === 'Patient') {
@@ -112,7 +129,7 @@ export class FhirWriter {
 
   /** A new version of a record. */
   update(record: string, patient: string, body: Resource): Promise<{ version: number; height: number }> {
-    const { id: _id, meta: _meta, ...content } = body;
+    const content = stripMeta(body);
     if (body.resourceType !== 'Patient' && patientOf(body) !== patient) throw new SalusError('INVALID_RESOURCE', 'a resource cannot move to another patient');
     validate(content as Resource);
     return this.serial(async () => {
@@ -125,9 +142,9 @@ export class FhirWriter {
    * Several writes in one ledger transaction, all or nothing (a FHIR transaction Bundle). Each item
    * is already validated; a new record comes with the id the Bundle's references were rewritten to.
    */
-  writeBatch(items: readonly { patient: string; resource: Resource; record?: string; id?: string }[]): Promise<{ versions: number[]; height: number }> {
+  writeBatch(items: readonly { patient: string; resource: Resource; record?: string; id?: string; tombstone?: boolean }[]): Promise<{ versions: number[]; height: number }> {
     return this.serial(async () => {
-      const r = await this.client().writeBatch(items.map((i) => ({ patient: i.patient, resource: stripMeta(i.resource), ...(i.record ? { record: i.record } : {}), ...(i.id ? { id: i.id } : {}) })));
+      const r = await this.client().writeBatch(items.map((i) => ({ patient: i.patient, resource: stripMeta(i.resource, i.tombstone === true), ...(i.record ? { record: i.record } : {}), ...(i.id ? { id: i.id } : {}) })));
       return { versions: r.writes.map((w) => w.version), height: r.receipt.height };
     });
   }
