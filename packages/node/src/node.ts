@@ -265,7 +265,7 @@ export class SalusNode {
     const resources = new FhirResources({ records: this.records, view, org, orgKeys, orgAdminKey: adminKey, keyWrap, lastHeight: () => this.chain.lastHeight() });
     const orgWallet = Wallet.fromSeed(orgKeys.signing.secretKey, orgKeys.encryption.secretKey, this.ed, keyWrap);
     const writer = new FhirWriter({ apiUrl: () => this.apiUrl, org, orgWallet, custodyDir: join(this.input.dataDir, 'custody'), ed: this.ed, keyWrap });
-    fhirRoutes(api, { auth, writer, resources, records: this.records, view, apiUrl: () => this.apiUrl, blocks: this.blocks, chain: this.chain, log: (msg, ctx) => this.log.error(ctx, msg) });
+    fhirRoutes(api, { auth, writer, resources, records: this.records, view, apiUrl: () => this.apiUrl, blocks: this.blocks, chain: this.chain, requestsPerSecond: this.opts.fhir.requestsPerSecond, log: (msg, ctx) => this.log.error(ctx, msg) });
   }
 
   /** How many blocks the furthest peer is ahead of this node (0 without peers). */

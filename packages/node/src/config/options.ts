@@ -24,6 +24,8 @@ export interface NodeOptions {
   readonly p2p: P2POptions;
   /** the Tendermint driver, block sync and transaction gossip */
   readonly bft: BftOptions;
+  /** the FHIR facade (served when records.custodianKeyFile is set) */
+  readonly fhir: { readonly requestsPerSecond: number };
   /** encrypted records: blob replication, disclosures, the custodian */
   readonly records: RecordsOptions;
   readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
@@ -42,6 +44,7 @@ export const defaultNodeOptions: NodeOptions = {
   solo: defaultSoloOptions,
   p2p: defaultP2POptions,
   bft: defaultBftOptions,
+  fhir: { requestsPerSecond: 200 },
   records: defaultRecordsOptions,
   log: { level: 'info' },
 };
@@ -61,6 +64,7 @@ export function mergeOptions(input: NodeOptionsInput = {}): NodeOptions {
       ...(input.bft as Partial<BftOptions> | undefined),
       tendermint: { ...defaultNodeOptions.bft.tendermint, ...input.bft?.tendermint },
     },
+    fhir: { ...defaultNodeOptions.fhir, ...input.fhir },
     records: { ...defaultNodeOptions.records, ...(input.records as Partial<RecordsOptions> | undefined) },
     log: { ...defaultNodeOptions.log, ...input.log },
   };

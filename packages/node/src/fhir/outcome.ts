@@ -42,5 +42,6 @@ export function sendOutcome(reply: FastifyReply, err: unknown, log: (msg: string
   // an unauthenticated caller is 401, whatever the underlying reason; a revoked key is no longer anyone
   const status = e.code === 'UNREGISTERED_SIGNER' ? 401 : ERROR_CATALOGUE[e.code].status;
   if (status === 401) reply.header('www-authenticate', 'Bearer realm="fhir"');
+  if (status === 429) reply.header('retry-after', '1');
   return reply.status(status).type('application/fhir+json').send(operationOutcome(e.code, e.message));
 }

@@ -44,6 +44,8 @@ export interface FhirDeps {
   readonly apiUrl: () => string;
   readonly blocks: BlockStore;
   readonly chain: Chain;
+  /** requests a client key may make per second (token bucket of twice that) */
+  readonly requestsPerSecond: number;
 }
 
 const clinical = (t: string): t is (typeof CLINICAL_TYPES)[number] => (CLINICAL_TYPES as readonly string[]).includes(t);
@@ -200,12 +202,27 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
     });
   }
 
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  /** A token bucket per client key: past it, 429 with Retry-After, as FHIR servers answer load. */
+  function throttle(caller: FhirCaller): void {
+    const now = Date.now();
+    const cap = d.requestsPerSecond * 2;
+    const b = buckets.get(caller.clientKey) ?? { tokens: cap, at: now };
+    b.tokens = Math.min(cap, b.tokens + ((now - b.at) / 1000) * d.requestsPerSecond);
+    b.at = now;
+    if (b.tokens < 1) throw new SalusError('TOO_MANY_REQUESTS', `this client made more than ${d.requestsPerSecond} requests a second; retry shortly`, { retryAfterS: 1 });
+    b.tokens -= 1;
+    buckets.set(caller.clientKey, b);
+    if (buckets.size > 100_000) for (const [k, x] of buckets) if (now - x.at > 60_000) buckets.delete(k);
+  }
+
   async function guard(req: FastifyRequest, type: string, interaction: Interaction, write = false): Promise<FhirCaller> {
     const view = (LEDGER_VIEW_TYPES as readonly string[]).includes(type);
     if (!clinical(type) && !view && !(DIRECTORY_TYPES as readonly string[]).includes(type)) throw new SalusError('NOT_FOUND', `resource type ${type} is not served here (see /metadata)`);
     if (view && interaction !== 's') throw new SalusError('METHOD_NOT_ALLOWED', `${type} is a view of ledger facts: search it by patient (Consents change through grants in the records module)`);
     if (write && !clinical(type)) throw new SalusError('METHOD_NOT_ALLOWED', `${type} is a view of the identity module: it changes through governance and identity transactions`);
     const caller = await d.auth.authenticate(req);
+    throttle(caller);
     if (!allows(caller.scopes, type, interaction)) throw new SalusError('FORBIDDEN', `the token's scopes do not allow ${interaction} on ${type}`);
     return caller;
   }
