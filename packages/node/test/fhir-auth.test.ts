@@ -194,13 +194,13 @@ describe('the patient challenge', () => {
   const answer = (p: Party, nonce: string, aud = tokenUrl) => toHex(pureEd25519.sign(p.keys.signing.secretKey, signBytes('challenge', CHAIN, { nonce, aud })));
   const patientToken = (body: unknown, base = '/fhir/R4') => post(`${base}/auth/patient-token`, JSON.stringify(body), 'application/json');
 
-  it('a patient signs a challenge and gets patient/*.rs for its own pseudonym, once per nonce', async () => {
+  it('a patient signs a challenge and gets patient/*.rs (and Consent creation) for its own pseudonym, once per nonce', async () => {
     const { nonce, expiresAt } = await challenge();
     expect(Date.parse(expiresAt) - Date.now()).toBeGreaterThan(4 * 60_000);
     const body = { key: P.patient.id, nonce, signature: answer(P.patient, nonce) };
     const r = await patientToken(body);
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ token_type: 'bearer', scope: 'patient/*.rs' });
+    expect(r.body).toMatchObject({ token_type: 'bearer', scope: 'patient/*.rs patient/Consent.c' });
     expect((await whoami(`Bearer ${r.body.access_token}`)).body).toMatchObject({ kind: 'patient', clientKey: P.patient.id, org: null, patient: P.patient.w.patientId });
     expect(await patientToken(body)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
   });
