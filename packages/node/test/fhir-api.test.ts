@@ -220,7 +220,8 @@ describe('FHIR facade', () => {
   });
 
   it('writes: create, conditional create, update with If-Match, delete; validation and bad input', async () => {
-    const writer = new Client({ baseUrl: `${w.t.url}/fhir/R4`, bearerToken: await tokenFor(service, 'system/*.cruds') });
+    const writerToken = await tokenFor(service, 'system/*.cruds');
+    const writer = new Client({ baseUrl: `${w.t.url}/fhir/R4`, bearerToken: writerToken });
     const hr = { resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] }, subject: { reference: `Patient/${w.pid}` }, valueQuantity: { value: 88, unit: '/min' } };
     const created = (await writer.create({ resourceType: 'Observation', body: hr })) as { id: string; meta: { versionId: string }; valueQuantity: { value: number } };
     expect(created.meta.versionId).toBe('1');
@@ -260,6 +261,16 @@ describe('FHIR facade', () => {
     // conditional create: a match returns it, no new record
     const again = await fetch(`${w.t.url}/fhir/R4/Observation`, { method: 'POST', body: JSON.stringify(hr), headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${await tokenFor(service, 'system/*.cruds')}`, 'if-none-exist': `_id=${created.id}` } });
     expect(again.status).toBe(200);
+    // two conditional creates at once: one creates, the other finds it (they share the write queue)
+    const cond = { ...hr, identifier: [{ system: 'urn:lab', value: 'once-only' }] };
+    const both = await Promise.all([0, 1].map(async () => (await fetch(`${w.t.url}/fhir/R4/Observation`, { method: 'POST', body: JSON.stringify(cond), headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${writerToken}`, 'if-none-exist': `identifier=urn:lab|once-only&patient=${w.pid}` } })).status));
+    expect(both.sort()).toEqual([200, 201]);
+    // searches arriving together see the same, whole index
+    const counts = await Promise.all([0, 1, 2].map(async () => ((await writer.search({ resourceType: 'Observation', searchParams: { patient: w.pid, _summary: 'count' } })) as { total: number }).total));
+    expect(new Set(counts).size).toBe(1);
+    // Prefer: return=minimal answers with headers only
+    const minimal = await fetch(`${w.t.url}/fhir/R4/Observation`, { method: 'POST', body: JSON.stringify(hr), headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${writerToken}`, prefer: 'return=minimal' } });
+    expect([minimal.status, await minimal.text(), minimal.headers.get('location')?.endsWith('/_history/1')]).toEqual([201, '', true]);
     // delete: 204, then 410 Gone, and the history keeps every version
     await writer.delete({ resourceType: 'Observation', id: created.id });
     expect(await writer.read({ resourceType: 'Observation', id: created.id }).catch((e: { response: { status: number } }) => e.response.status)).toBe(410);

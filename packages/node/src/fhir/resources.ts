@@ -28,7 +28,7 @@ interface Entry {
 
 export class FhirResources {
   private readonly index = new Map<string, Entry>();
-  private indexedHeight = -1;
+  private indexedHeight = 0;
   private readonly orgEnc: string;
 
   constructor(private readonly deps: { records: RecordsService; view: () => KV; org: string; orgKeys: IdentityKeys; orgAdminKey: string; keyWrap: KeyWrap; lastHeight: () => number }) {
@@ -56,29 +56,44 @@ export class FhirResources {
     return { resource, record, version, patient, basis, ver };
   }
 
-  /** Brings the in-memory index up to the committed height: every latest version this organisation may read. */
+  private refreshing: Promise<void> | undefined;
+
+  /**
+   * Brings the in-memory index up to the records index's height, incrementally: versions written
+   * since, and every record of a patient whose consent or envelopes changed since. Callers share one
+   * refresh in flight, so none reads a half-built index.
+   */
   async refresh(): Promise<void> {
-    const h = this.deps.lastHeight();
-    if (h === this.indexedHeight) return;
-    this.indexedHeight = h;
+    while (this.deps.records.index.indexedHeight !== this.indexedHeight) {
+      this.refreshing ??= this.catchUp().finally(() => (this.refreshing = undefined));
+      await this.refreshing;
+    }
+  }
+
+  private async catchUp(): Promise<void> {
+    const target = this.deps.records.index.indexedHeight;
+    const from = this.indexedHeight;
+    const idx = this.deps.records.index;
+    const candidates = new Map<string, string>();
+    for (const v of idx.versionsSince(from)) candidates.set(v.record, v.patient);
+    for (const patient of idx.consentChangesSince(from)) for (const v of idx.versionsOf(patient)) candidates.set(v.record, patient);
     const kv = this.deps.view();
-    for (const patient of this.deps.records.index.patients()) {
-      for (const { record, version } of this.deps.records.index.versionsOf(patient)) {
-        const known = this.index.get(record);
-        const rec = getRecord(kv, record);
-        if (version !== rec.latest || (known && known.latest === rec.latest)) continue;
-        try {
-          this.basis(kv, record, version, 'treatment');
-          const env = getVersion(kv, record, version).envelopes.find((e) => e.to === this.orgEnc);
-          if (!env) continue;
-          const l = await this.load(record, version, 'treatment');
-          this.index.set(record, { type: l.resource.resourceType, patient, latest: version });
-        } catch (e) {
-          if (!(e instanceof SalusError)) throw e;
+    for (const [record, patient] of candidates) {
+      const latest = getRecord(kv, record).latest;
+      try {
+        this.basis(kv, record, latest, 'treatment');
+        if (!getVersion(kv, record, latest).envelopes.some((e) => e.to === this.orgEnc)) {
           this.index.delete(record);
+          continue;
         }
+        const l = await this.load(record, latest, 'treatment');
+        this.index.set(record, { type: l.resource.resourceType, patient, latest });
+      } catch (e) {
+        if (!(e instanceof SalusError)) throw e;
+        this.index.delete(record);
       }
     }
+    this.indexedHeight = target;
   }
 
   /** Record ids of a type, optionally of one patient, in ledger order. */

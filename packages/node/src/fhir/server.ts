@@ -99,16 +99,25 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
           const created = await createConsent({ chain: d.chain, view: d.view, commitWaitMs: 30_000 }, FhirWriter.check(req.body, 'Consent'));
           return reply.status(201).header('location', `/fhir/R4/Consent/${created.id}`).type(FHIR_JSON).send(created);
         }
-        await guard(req, req.params.type, 'c', true);
+        const caller = await guard(req, req.params.type, 'c', true);
         const ifNoneExist = req.headers['if-none-exist'];
-        if (typeof ifNoneExist === 'string') {
-          const caller = await d.auth.authenticate(req);
-          const found = await search(d, caller, req.params.type, Object.fromEntries(new URLSearchParams(ifNoneExist)), true);
-          if (found.total > 1) throw new SalusError('PRECONDITION_FAILED', `If-None-Exist matches ${found.total} resources`);
-          if (found.total === 1) return respond(req, reply, 200, found.entries[0]!);
+        let found: Served | undefined;
+        const unless =
+          typeof ifNoneExist === 'string'
+            ? async () => {
+                const f = await search(d, caller, req.params.type, Object.fromEntries(new URLSearchParams(ifNoneExist)), true);
+                if (f.total > 1) throw new SalusError('PRECONDITION_FAILED', `If-None-Exist matches ${f.total} resources`);
+                found = f.entries[0];
+                return found?.id;
+              }
+            : undefined;
+        const w = await d.writer.create(req.params.type, req.body, unless);
+        if (w.existing !== undefined && found) return respond(req, reply, 200, found);
+        if (/return=minimal/.test(String(req.headers.prefer ?? ''))) {
+          // nothing to send back, so nothing is read (or disclosed)
+          const id = req.params.type === 'Patient' ? w.patient : w.record;
+          return reply.status(201).header('location', `/fhir/R4/${req.params.type}/${id}/_history/${w.version}`).header('etag', `W/"${w.version}"`).send();
         }
-        const w = await d.writer.create(req.params.type, req.body);
-        const caller = await d.auth.authenticate(req);
         return respond(req, reply, 201, asResource(await readClinical(d, caller, req.params.type, w.record, w.version)));
       });
 

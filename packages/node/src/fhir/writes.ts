@@ -105,12 +105,18 @@ export class FhirWriter {
     return res;
   }
 
-  /** Creates a resource; a Patient is onboarded first. Returns where it went on the ledger. */
-  create(type: string, body: unknown): Promise<{ record: string; version: number; patient: string; height: number }> {
+  /**
+   * Creates a resource; a Patient is onboarded first. Returns where it went on the ledger. `unless`
+   * (a conditional create's search) runs in the same turn of the write queue, so two conditional
+   * creates cannot both find nothing and both create.
+   */
+  create(type: string, body: unknown, unless?: () => Promise<string | undefined>): Promise<{ record: string; version: number; patient: string; height: number; existing?: string }> {
     const r = FhirWriter.check(body, type);
     const content = stripMeta(r);
     validate(content as Resource);
     return this.serial(async () => {
+      const existing = await unless?.();
+      if (existing !== undefined) return { record: '', version: 0, patient: '', height: 0, existing };
       if (type === 'Patient') {
         mkdirSync(this.o.custodyDir, { recursive: true, mode: 0o700 });
         const custodial = Wallet.create(this.o.ed, this.o.keyWrap);

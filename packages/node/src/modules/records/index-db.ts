@@ -62,6 +62,10 @@ export class RecordsIndex {
       versionsOf: db.prepare<[string], { record: string; version: number; height: number }>('SELECT record, version, height FROM versions WHERE patient = ? ORDER BY height, record, version'),
       patientOfRecord: db.prepare<[string], { patient: string }>('SELECT patient FROM versions WHERE record = ? LIMIT 1'),
       patients: db.prepare<[], { patient: string }>('SELECT DISTINCT patient FROM versions'),
+      versionsSince: db.prepare<[number], { record: string; version: number; patient: string; height: number }>('SELECT record, version, patient, height FROM versions WHERE height > ? ORDER BY height'),
+      consentChangesSince: db.prepare<[number], { patient: string }>(
+        "SELECT DISTINCT patient FROM log WHERE height > ? AND kind IN ('grant', 'revoke', 'add_envelopes', 'erase', 'break_glass')",
+      ),
       putLog: db.prepare('INSERT OR REPLACE INTO log (patient, height, idx, seq, kind, tx) VALUES (?, ?, ?, ?, ?, ?)'),
       logOf: db.prepare<[string, number, number, number, number], LogRow & { idx: number }>(
         'SELECT height, idx, seq, kind, tx FROM log WHERE patient = ? AND (height, idx, seq) > (?, ?, ?) ORDER BY height, idx, seq LIMIT ?',
@@ -90,6 +94,16 @@ export class RecordsIndex {
 
   patientOfRecord(record: string): string | null {
     return this.s.patientOfRecord.get(record)?.patient ?? null;
+  }
+
+  /** Versions written after a height, in ledger order. */
+  versionsSince(height: number): { record: string; version: number; patient: string; height: number }[] {
+    return this.s.versionsSince.all(height);
+  }
+
+  /** Patients whose consent or envelopes changed after a height. */
+  consentChangesSince(height: number): string[] {
+    return this.s.consentChangesSince.all(height).map((r) => r.patient);
   }
 
   /** Every patient with at least one record version. */
