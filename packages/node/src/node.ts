@@ -252,7 +252,7 @@ export class SalusNode {
   /** The FHIR facade, answering as the organisation whose key this node holds (ADR 0006). */
   private mountFhir(api: FastifyInstance, orgKeyFile: string): void {
     const orgKeys = readKeyFile(orgKeyFile);
-    const view = () => this.apiApp.committedView();
+    const view = () => this.records.readView();
     const adminKey = toHex(orgKeys.signing.publicKey);
     const org = activeKey(view(), adminKey)?.org;
     if (!org) {

@@ -24,6 +24,8 @@ interface Entry {
   readonly type: string;
   readonly patient: string;
   readonly latest: number;
+  /** the latest version, decrypted: plaintext kept in memory only, so that searches decrypt nothing */
+  readonly loaded: Loaded;
 }
 
 export class FhirResources {
@@ -42,10 +44,12 @@ export class FhirResources {
     return { basis: readBasis(kv, party(kv, this.deps.orgAdminKey), record, rec, ver, purpose, Date.now()), ver, patient: rec.patient };
   }
 
-  /** Decrypts a version with the organisation's envelope (after the consent check). */
+  /** Decrypts a version with the organisation's envelope (after the consent check); the latest comes from memory when indexed. */
   async load(record: string, version: number, purpose: Purpose): Promise<Loaded> {
     const kv = this.deps.view();
     const { basis, ver, patient } = this.basis(kv, record, version, purpose);
+    const cached = this.index.get(record);
+    if (cached && cached.latest === version && cached.loaded.ver.tx === ver.tx) return { ...cached.loaded, basis, ver };
     const env = ver.envelopes.find((e) => e.to === this.orgEnc);
     if (!env) throw new SalusError('CONSENT_REQUIRED', `version ${version} of ${record} is not wrapped for this organisation's key yet`, { record, version });
     await this.deps.records.fetch([ver.content, env.blob]);
@@ -87,7 +91,7 @@ export class FhirResources {
           continue;
         }
         const l = await this.load(record, latest, 'treatment');
-        this.index.set(record, { type: l.resource.resourceType, patient, latest });
+        this.index.set(record, { type: l.resource.resourceType, patient, latest, loaded: l });
       } catch (e) {
         if (!(e instanceof SalusError)) throw e;
         this.index.delete(record);

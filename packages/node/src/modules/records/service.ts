@@ -147,6 +147,11 @@ export class RecordsService {
     await this.blobs.close();
   }
 
+  /** Committed state with decoded values cached for the current height (read paths). */
+  readView(): KV {
+    return this.cache;
+  }
+
   /** Whether this node's disclosure batches are accepted: it is a validator, or its key is an organisation's service key. */
   private mayDisclose(): boolean {
     const next = this.deps.chain.lastHeight() + 1;
