@@ -194,10 +194,20 @@ describe('FHIR facade', () => {
     const dangling = await writer.transaction({ body: tx([post('urn:uuid:a', ob(36.6))]) }).catch((e: { response: { status: number } }) => e.response.status);
     expect(dangling).toBe(422); // urn:uuid:enc-1 is not in this Bundle
     expect(await count()).toBe(before);
+    // a transaction of 100 entries: one ledger transaction, one block
+    const hundred = Array.from({ length: 100 }, (_, i) => post(`urn:uuid:h-${i}`, { ...ob(36 + i / 100), encounter: undefined }));
+    const big = (await writer.transaction({ body: tx(hundred) })) as { entry: { response: { status: string; location: string } }[] };
+    expect(big.entry.filter((e) => e.response.status === '201 Created')).toHaveLength(100);
+    const bigHeights = new Set<number>();
+    for (const e of [big.entry[0]!, big.entry[50]!, big.entry[99]!]) {
+      bigHeights.add(((await writer.read({ resourceType: 'Observation', id: e.response.location.split('/')[1]! })) as typeof o1).meta.extension[0]!.extension[0]!.valueUnsignedInt!);
+    }
+    expect(bigHeights.size).toBe(1);
+    expect(await count()).toBe(before + 100);
     // a batch: each entry on its own
     const b = (await writer.batch({ body: { resourceType: 'Bundle', type: 'batch', entry: [{ resource: { ...ob(36.9), encounter: undefined }, request: { method: 'POST', url: 'Observation' } }, { resource: { resourceType: 'Observation' }, request: { method: 'POST', url: 'Observation' } }, { request: { method: 'GET', url: `Observation/${obs}` } }] } })) as { type: string; entry: { response: { status: string } }[] };
     expect([b.type, ...b.entry.map((e) => e.response.status)]).toEqual(['batch-response', '201', '422', '200']);
-    expect(await count()).toBe(before + 1);
+    expect(await count()).toBe(before + 101);
     // the base URL without the trailing slash takes Bundles too; anything but a batch or transaction is refused
     const bare = await fetch(`${w.t.url}/fhir/R4`, { method: 'POST', body: JSON.stringify(tx([])), headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${token}` } });
     expect(bare.status).toBe(200);
@@ -268,6 +278,18 @@ describe('FHIR facade', () => {
     // searches arriving together see the same, whole index
     const counts = await Promise.all([0, 1, 2].map(async () => ((await writer.search({ resourceType: 'Observation', searchParams: { patient: w.pid, _summary: 'count' } })) as { total: number }).total));
     expect(new Set(counts).size).toBe(1);
+    // conditional update: none matches → created; one → updated; several → 412
+    const cu = { ...hr, identifier: [{ system: 'urn:lab', value: 'cu-1' }] };
+    const put = (body: unknown) => fetch(`${w.t.url}/fhir/R4/Observation?identifier=urn:lab|cu-1&patient=${w.pid}`, { method: 'PUT', body: JSON.stringify(body), headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${writerToken}` } });
+    const first = await put(cu);
+    expect(first.status).toBe(201);
+    const second = await put({ ...cu, valueQuantity: { value: 99, unit: '/min' } });
+    expect([second.status, ((await second.json()) as { meta: { versionId: string } }).meta.versionId]).toEqual([200, '2']);
+    await writer.create({ resourceType: 'Observation', body: cu });
+    expect((await put(cu)).status).toBe(412);
+    // type history: every version of the type, newest first
+    const th = (await writer.request('Observation/_history?_count=3')) as { type: string; total: number; entry: unknown[] };
+    expect([th.type, th.entry.length, th.total > 3]).toEqual(['history', 3, true]);
     // Prefer: return=minimal answers with headers only
     const minimal = await fetch(`${w.t.url}/fhir/R4/Observation`, { method: 'POST', body: JSON.stringify(hr), headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${writerToken}`, prefer: 'return=minimal' } });
     expect([minimal.status, await minimal.text(), minimal.headers.get('location')?.endsWith('/_history/1')]).toEqual([201, '', true]);

@@ -11,9 +11,9 @@ export function capability(orgName: string, clinicalTypes: readonly string[], di
     readHistory: true,
     updateCreate: false,
     conditionalCreate: true,
-    conditionalUpdate: false,
+    conditionalUpdate: true,
     conditionalDelete: 'not-supported',
-    interaction: ['read', 'vread', 'history-instance', 'search-type', 'create', 'update', 'delete'].map((code) => ({ code })),
+    interaction: ['read', 'vread', 'history-instance', 'history-type', 'search-type', 'create', 'update', 'delete'].map((code) => ({ code })),
     searchParam: CLINICAL_SEARCH.map((name) => ({ name, type: paramType(name) })),
     operation: [{ name: 'verify', definition: 'https://salus.health/fhir/OperationDefinition/verify' }],
   }));

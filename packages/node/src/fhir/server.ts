@@ -135,6 +135,46 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
         return respond(req, reply, 200, asResource(await readClinical(d, caller, req.params.type, record, w.version)));
       });
 
+      // conditional update: PUT Type?search — one match is updated, none is a create, several is 412
+      f.put<{ Params: { type: string }; Querystring: Record<string, unknown> }>('/:type', async (req, reply) => {
+        const caller = await guard(req, req.params.type, 'u', true);
+        if (Object.keys(req.query).length === 0) throw new SalusError('INVALID_FIELD', 'a conditional update names its search: PUT Type?param=value');
+        const body = FhirWriter.check(req.body, req.params.type);
+        let existing: string | undefined;
+        const w = await d.writer.create(req.params.type, { ...body, id: undefined }, async () => {
+          const f = await search(d, caller, req.params.type, req.query, true);
+          if (f.total > 1) throw new SalusError('PRECONDITION_FAILED', `the conditional update matches ${f.total} resources`);
+          existing = f.entries[0]?.id;
+          return existing;
+        });
+        if (existing === undefined) return respond(req, reply, 201, asResource(await readClinical(d, caller, req.params.type, w.record, w.version)));
+        if (body.id !== undefined && body.id !== existing) throw new SalusError('INVALID_FIELD', `the body's id (${String(body.id)}) is not the matched resource's (${existing})`);
+        const record = await resolveRecord(d, req.params.type, existing);
+        const current = await d.resources.load(record, latestOf(d, record), purposeOf(caller));
+        const u = await d.writer.update(record, current.patient, { ...body, id: existing });
+        return respond(req, reply, 200, asResource(await readClinical(d, caller, req.params.type, record, u.version)));
+      });
+
+      // type history: every version of every resource of the type this caller may read, newest first
+      f.get<{ Params: { type: string }; Querystring: Record<string, unknown> }>('/:type/_history', async (req, reply) => {
+        const caller = await guard(req, req.params.type, 'r');
+        if (!clinical(req.params.type)) throw new SalusError('METHOD_NOT_ALLOWED', `${req.params.type} has no history here: it is a view`);
+        const count = Number(one(req.query, '_count') ?? 50);
+        if (!Number.isSafeInteger(count) || count < 1 || count > 200) throw new SalusError('INVALID_FIELD', '_count must be 1-200');
+        const versions: Loaded[] = [];
+        const ids = await d.resources.ids(req.params.type, caller.kind === 'patient' ? caller.patient! : undefined);
+        for (const id of ids) {
+          for (let v = latestOf(d, id); v >= 1; v--) {
+            const l = await d.resources.load(id, v, purposeOf(caller)).catch(() => undefined);
+            if (l && l.resource.resourceType === req.params.type) versions.push(l);
+          }
+        }
+        versions.sort((a, b) => b.ver.height - a.ver.height || b.version - a.version);
+        const page = versions.slice(0, count);
+        for (const l of page) await disclose(d, caller, l);
+        return reply.type(FHIR_JSON).send({ ...bundle('history', page.map(asResource), req.url), total: versions.length });
+      });
+
       f.delete<{ Params: { type: string; id: string } }>('/:type/:id', async (req, reply) => {
         const caller = await guard(req, req.params.type, 'd', true);
         const record = await resolveRecord(d, req.params.type, req.params.id);
