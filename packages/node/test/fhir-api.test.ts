@@ -271,6 +271,13 @@ describe('FHIR facade', () => {
     // conditional create: a match returns it, no new record
     const again = await fetch(`${w.t.url}/fhir/R4/Observation`, { method: 'POST', body: JSON.stringify(hr), headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${await tokenFor(service, 'system/*.cruds')}`, 'if-none-exist': `_id=${created.id}` } });
     expect(again.status).toBe(200);
+    // decimals keep their precision (R4): 1.50 reads back 1.50, in a resource and in a search
+    const precise = `{"resourceType":"Observation","status":"final","code":{"text":"precise"},"subject":{"reference":"Patient/${w.pid}"},"valueQuantity":{"value":1.50,"unit":"mmol/L"}}`;
+    const made = await fetch(`${w.t.url}/fhir/R4/Observation`, { method: 'POST', body: precise, headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${writerToken}` } });
+    const madeText = await made.text();
+    expect(madeText).toContain('"value":1.50');
+    const readText = await (await fetch(`${w.t.url}/fhir/R4/Observation/${(JSON.parse(madeText) as { id: string }).id}`, { headers: { authorization: `Bearer ${writerToken}` } })).text();
+    expect(readText).toContain('"value":1.50');
     // two conditional creates at once: one creates, the other finds it (they share the write queue)
     const cond = { ...hr, identifier: [{ system: 'urn:lab', value: 'once-only' }] };
     const both = await Promise.all([0, 1].map(async () => (await fetch(`${w.t.url}/fhir/R4/Observation`, { method: 'POST', body: JSON.stringify(cond), headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${writerToken}`, 'if-none-exist': `identifier=urn:lab|once-only&patient=${w.pid}` } })).status));

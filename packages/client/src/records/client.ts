@@ -336,7 +336,7 @@ export class RecordsClient {
    * under a fresh data key wrapped to the patient, this party's organisation and every live grantee,
    * uploads the blobs, and commits the write.
    */
-  async write(patient: string, resource: Record<string, unknown>, o: { record?: string; emergency?: boolean } = {}): Promise<{ record: string; version: number; receipt: Receipt }> {
+  async write(patient: string, resource: Record<string, unknown>, o: { record?: string; emergency?: boolean; json?: string } = {}): Promise<{ record: string; version: number; receipt: Receipt }> {
     const w = await this.prepareWrite(patient, resource, o);
     const receipt = await this.send('write', w as unknown as Record<string, unknown>);
     return { record: w.record, version: w.version, receipt };
@@ -347,7 +347,7 @@ export class RecordsClient {
    * is encrypted and uploaded first; `id` gives a new record the id the caller chose (so that
    * references between the resources can name each other before they exist).
    */
-  async writeBatch(items: readonly { patient: string; resource: Record<string, unknown>; record?: string; id?: string; emergency?: boolean }[]): Promise<{ writes: PreparedWrite[]; receipt: Receipt }> {
+  async writeBatch(items: readonly { patient: string; resource: Record<string, unknown>; record?: string; id?: string; emergency?: boolean; json?: string }[]): Promise<{ writes: PreparedWrite[]; receipt: Receipt }> {
     const writes: PreparedWrite[] = [];
     for (const it of items) writes.push(await this.prepareWrite(it.patient, it.resource, it));
     const receipt = await this.send('write_batch', { writes: writes as unknown as Record<string, unknown>[] });
@@ -355,7 +355,8 @@ export class RecordsClient {
   }
 
   /** Encrypts a resource for everyone entitled to it, uploads the blobs, and returns the write to submit. */
-  async prepareWrite(patient: string, resource: Record<string, unknown>, o: { record?: string; id?: string; emergency?: boolean } = {}): Promise<PreparedWrite> {
+  /** `json`: the resource's JSON text as it should be stored (e.g. with decimals' precision kept); else JSON.stringify of it. */
+  async prepareWrite(patient: string, resource: Record<string, unknown>, o: { record?: string; id?: string; emergency?: boolean; json?: string } = {}): Promise<PreparedWrite> {
     const tagKey = await this.tagKey(patient);
     const tags = resourceLabels(resource).map((l) => tag(tagKey, l));
     const emergency = o.emergency ?? (EMERGENCY_TYPES as readonly string[]).includes(resource.resourceType as string);
@@ -365,7 +366,7 @@ export class RecordsClient {
     else record = o.id ?? `rec-${toHex(randomBytes(16))}`;
     const q = `${o.record ? `record=${record}&` : ''}tags=${tags.join(',')}&emergency=${emergency}`;
     const { recipients } = await this.authed<{ recipients: string[] }>('GET', `/v1/records/patients/${patient}/recipients?${q}`);
-    const plaintext = utf8ToBytes(JSON.stringify(resource));
+    const plaintext = utf8ToBytes(o.json ?? JSON.stringify(resource));
     const sealed = await sealBlobs(plaintext, recipients.map((r) => fromHex(r, 32)), recordAad(record, version, patient), this.wallet.keyWrap);
     const content = await this.uploadBlob(sealed.content, patient);
     const envelopes = [];

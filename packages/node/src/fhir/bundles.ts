@@ -4,6 +4,7 @@ import { SalusError } from '@salus/core';
 import type { FhirCaller } from './auth.js';
 import { allows, type Interaction } from './scopes.js';
 import { patientOf, tombstone, validate } from './writes.js';
+import { isNumber, parseFhir, stringifyFhir } from './json.js';
 
 /**
  * Bundles posted to the base URL. A batch runs each entry as the request it describes (through
@@ -58,8 +59,8 @@ export async function batch(app: FastifyInstance, req: FastifyRequest, body: unk
     if (e.request.ifNoneExist) headers['if-none-exist'] = e.request.ifNoneExist;
     if (e.request.ifMatch) headers['if-match'] = e.request.ifMatch;
     if (e.resource) headers['content-type'] = 'application/fhir+json';
-    const res = await app.inject({ method: method as 'GET', url: `/fhir/R4/${e.request.url.replace(/^\/+/, '')}`, headers, ...(e.resource ? { payload: JSON.stringify(e.resource) } : {}) });
-    const parsed = res.body ? (JSON.parse(res.body) as Resource) : undefined;
+    const res = await app.inject({ method: method as 'GET', url: `/fhir/R4/${e.request.url.replace(/^\/+/, '')}`, headers, ...(e.resource ? { payload: stringifyFhir(e.resource) } : {}) });
+    const parsed = res.body ? (parseFhir(res.body) as Resource) : undefined;
     const ok = res.statusCode < 400;
     out.push({
       ...(ok && parsed ? { resource: parsed } : {}),
@@ -80,6 +81,7 @@ function outcome(code: string, diagnostics: string) {
 
 /** Rewrites every `reference` equal to a key of `map` (urn:uuid:… or a conditional reference). */
 function rewrite(x: unknown, map: ReadonlyMap<string, string>): unknown {
+  if (isNumber(x)) return x;
   if (Array.isArray(x)) return x.map((v) => rewrite(v, map));
   if (x && typeof x === 'object') {
     const out: Record<string, unknown> = {};
@@ -90,6 +92,7 @@ function rewrite(x: unknown, map: ReadonlyMap<string, string>): unknown {
 }
 
 function references(x: unknown, acc: string[] = []): string[] {
+  if (isNumber(x)) return acc;
   if (Array.isArray(x)) for (const v of x) references(v, acc);
   else if (x && typeof x === 'object') {
     for (const [k, v] of Object.entries(x)) {

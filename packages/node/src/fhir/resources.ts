@@ -4,6 +4,7 @@ import type { KV } from '../app/kv.js';
 import type { RecordsService } from '../modules/records/service.js';
 import { getRecord, getVersion, party, readBasis, type ReadBasis, type VersionState } from '../modules/records/state.js';
 import { getOrg } from '../modules/identity/state.js';
+import { parseFhir } from './json.js';
 
 /**
  * The clinical resources this node's organisation may read, as FHIR sees them (ADR 0006): a record
@@ -56,7 +57,7 @@ export class FhirResources {
     const [content, envelope] = await Promise.all([this.deps.records.blobs.get(ver.content), this.deps.records.blobs.get(env.blob)]);
     if (!content || !envelope) throw new SalusError('BLOB_MISSING', `the ciphertext of ${record} v${version} is on no reachable node`);
     const plaintext = await openBlobs(content, envelope, this.deps.orgKeys.encryption.secretKey, recordAad(record, version, patient), this.deps.keyWrap);
-    const resource = JSON.parse(new TextDecoder().decode(plaintext)) as Loaded['resource'];
+    const resource = parseFhir(new TextDecoder().decode(plaintext)) as Loaded['resource'];
     return { resource, record, version, patient, basis, ver };
   }
 

@@ -4,6 +4,7 @@ import { SalusError, type Purpose } from '@salus/core';
 import type { KV } from '../app/kv.js';
 import type { RecordsService } from '../modules/records/service.js';
 import { capability } from './capability.js';
+import { parseFhir, stringifyFhir } from './json.js';
 import { batch, transaction } from './bundles.js';
 import { CLINICAL_PARAMS, matches, order, parseCriteria } from './search.js';
 import { auditEvents, consents } from './ledger-views.js';
@@ -54,12 +55,13 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
   app.register(
     async (f) => {
       f.setErrorHandler((err, _req, reply) => sendOutcome(reply, err, d.log));
+      f.setReplySerializer((payload) => stringifyFhir(payload));
       f.setNotFoundHandler((req, reply) => sendOutcome(reply, new SalusError('NOT_FOUND', `no FHIR route ${req.method} ${req.url.split('?')[0]}`), d.log));
 
       // FHIR's media type (and plain JSON, which some clients send); anything else is 415
       f.addContentTypeParser(['application/fhir+json', 'application/json'], { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_req, body, done) => {
         try {
-          done(null, JSON.parse(body as string));
+          done(null, parseFhir(body as string));
         } catch {
           done(new SalusError('MALFORMED_ENCODING', 'the body is not JSON'), undefined);
         }

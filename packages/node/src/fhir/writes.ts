@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { RecordsClient, SalusClient, Wallet } from '@salus/client';
 import { SalusError, type Ed25519, type KeyWrap } from '@salus/core';
+import { stringifyFhir, toPlain } from './json.js';
 
 /**
  * The write side of the FHIR facade (ADR 0006): a resource is validated against the HL7 R4
@@ -29,7 +30,7 @@ export function validate(r: Resource): void {
     validator = (x) => void core.validateResource(x);
   }
   try {
-    validator(withoutBase64Whitespace(r) as Resource);
+    validator(withoutBase64Whitespace(toPlain(r)) as Resource);
   } catch (e) {
     const issues = (e as { outcome?: { issue?: { diagnostics?: string; details?: { text?: string }; expression?: string[] }[] } }).outcome?.issue ?? [];
     const text = issues.map((i) => `${i.expression?.[0] ?? ''} ${i.details?.text ?? i.diagnostics ?? ''}`.trim()).join('; ');
@@ -124,11 +125,11 @@ export class FhirWriter {
         const rc = this.client();
         const patient = await RecordsClient.onboard(rc.client, this.o.orgWallet, this.o.org, custodial);
         rc.after(patient.height);
-        const w = await rc.write(custodial.patientId, { ...content, resourceType: 'Patient' });
+        const w = await rc.write(custodial.patientId, { ...content, resourceType: 'Patient' }, { json: stringifyFhir({ ...content, resourceType: 'Patient' }) });
         return { record: w.record, version: w.version, patient: custodial.patientId, height: w.receipt.height };
       }
       const patient = patientOf(r);
-      const w = await this.client().write(patient, content as Resource);
+      const w = await this.client().write(patient, content as Resource, { json: stringifyFhir(content) });
       return { record: w.record, version: w.version, patient, height: w.receipt.height };
     });
   }
@@ -139,7 +140,7 @@ export class FhirWriter {
     if (body.resourceType !== 'Patient' && patientOf(body) !== patient) throw new SalusError('INVALID_RESOURCE', 'a resource cannot move to another patient');
     validate(content as Resource);
     return this.serial(async () => {
-      const w = await this.client().write(patient, content as Resource, { record });
+      const w = await this.client().write(patient, content as Resource, { record, json: stringifyFhir(content) });
       return { version: w.version, height: w.receipt.height };
     });
   }
@@ -150,7 +151,7 @@ export class FhirWriter {
    */
   writeBatch(items: readonly { patient: string; resource: Resource; record?: string; id?: string; tombstone?: boolean }[]): Promise<{ versions: number[]; height: number }> {
     return this.serial(async () => {
-      const r = await this.client().writeBatch(items.map((i) => ({ patient: i.patient, resource: stripMeta(i.resource, i.tombstone === true), ...(i.record ? { record: i.record } : {}), ...(i.id ? { id: i.id } : {}) })));
+      const r = await this.client().writeBatch(items.map((i) => ({ patient: i.patient, resource: stripMeta(i.resource, i.tombstone === true), json: stringifyFhir(stripMeta(i.resource, i.tombstone === true)), ...(i.record ? { record: i.record } : {}), ...(i.id ? { id: i.id } : {}) })));
       return { versions: r.writes.map((w) => w.version), height: r.receipt.height };
     });
   }
