@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SignJWT, importJWK } from 'jose';
 import { Client } from 'fhir-kit-client';
 import { MedplumClient } from '@medplum/core';
 import { RecordsClient, Wallet, grantTransaction, verifyStateResponse, verifyTxResponse, type StateResponse, type TxResponse } from '@salus/client';
@@ -7,7 +6,7 @@ import { pureEd25519, signBytes, toHex } from '@salus/core';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { memberPayload, tempDir } from './harness.js';
-import { fhirToken } from '../src/cli/fhir.js';
+import { fhirToken, fhirTokenFor } from '../src/cli/fhir.js';
 import { waitFor } from './net-harness.js';
 import { allergy, observation, recordsWorld, type RecordsWorld } from './records-fixture.js';
 
@@ -25,16 +24,7 @@ let obs: string;
 let alg: string;
 let other: { rc: RecordsClient; pid: string; record: string };
 
-const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url');
-async function tokenFor(wallet: Wallet, scope: string): Promise<string> {
-  const keys = wallet.export();
-  const key = await importJWK({ kty: 'OKP', crv: 'Ed25519', x: b64(Buffer.from(keys.signing.publicKey, 'hex')), d: b64(Buffer.from(keys.signing.secretKey, 'hex')) }, 'EdDSA');
-  const tokenUrl = `${w.t.url}/fhir/R4/auth/token`;
-  const assertion = await new SignJWT({}).setProtectedHeader({ alg: 'EdDSA' }).setIssuer(wallet.publicKeyHex).setSubject(wallet.publicKeyHex).setAudience(tokenUrl).setIssuedAt().setExpirationTime('4m').setJti(crypto.randomUUID()).sign(key);
-  const body = new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion, scope });
-  const r = await fetch(tokenUrl, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-  return ((await r.json()) as { access_token: string }).access_token;
-}
+const tokenFor = async (wallet: Wallet, scope: string) => (await fhirTokenFor(w.t.url, wallet, scope)).access_token;
 
 beforeAll(async () => {
   w = await recordsWorld();

@@ -1,5 +1,5 @@
+import { fhirTokenFor } from '../src/cli/fhir.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SignJWT, importJWK } from 'jose';
 import { Client } from 'fhir-kit-client';
 import { Wallet } from '@salus/client';
 import { memberPayload } from './harness.js';
@@ -18,16 +18,7 @@ import { EXAMPLE_TYPES, content, diagnostics, diff, loadExamples, outOfScope, re
 let w: RecordsWorld;
 const service = Wallet.create();
 
-const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url');
-async function tokenFor(wallet: Wallet, scope: string): Promise<string> {
-  const keys = wallet.export();
-  const key = await importJWK({ kty: 'OKP', crv: 'Ed25519', x: b64(Buffer.from(keys.signing.publicKey, 'hex')), d: b64(Buffer.from(keys.signing.secretKey, 'hex')) }, 'EdDSA');
-  const tokenUrl = `${w.t.url}/fhir/R4/auth/token`;
-  const assertion = await new SignJWT({}).setProtectedHeader({ alg: 'EdDSA' }).setIssuer(wallet.publicKeyHex).setSubject(wallet.publicKeyHex).setAudience(tokenUrl).setIssuedAt().setExpirationTime('4m').setJti(crypto.randomUUID()).sign(key);
-  const body = new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion, scope });
-  const r = await fetch(tokenUrl, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-  return ((await r.json()) as { access_token: string }).access_token;
-}
+const tokenFor = async (wallet: Wallet, scope: string) => (await fhirTokenFor(w.t.url, wallet, scope)).access_token;
 
 interface HttpError {
   response?: { status: number; data?: unknown };

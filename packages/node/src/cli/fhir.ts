@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { SignJWT, importJWK } from 'jose';
 import { SalusError, fromHex } from '@salus/core';
+import type { Wallet } from '@salus/client';
 import { DEFAULT_NODE, loadWallet } from './tx.js';
 import { print } from './keys.js';
 
@@ -10,8 +11,12 @@ import { print } from './keys.js';
  * signs a private_key_jwt assertion with a registered service (or practitioner) key and trades it
  * at the node's token endpoint for a bearer token.
  */
-export async function fhirToken(node: string, keyFile: string, scope: string): Promise<{ access_token: string; expires_in: number; scope: string }> {
-  const wallet = loadWallet(keyFile);
+export function fhirToken(node: string, keyFile: string, scope: string): Promise<{ access_token: string; expires_in: number; scope: string }> {
+  return fhirTokenFor(node, loadWallet(keyFile), scope);
+}
+
+/** The same for a wallet in hand (tests, benchmarks, scripts). */
+export async function fhirTokenFor(node: string, wallet: Wallet, scope: string): Promise<{ access_token: string; expires_in: number; scope: string }> {
   const keys = wallet.export();
   const b64 = (hex: string) => Buffer.from(fromHex(hex, 32)).toString('base64url');
   const key = await importJWK({ kty: 'OKP', crv: 'Ed25519', x: b64(keys.signing.publicKey), d: b64(keys.signing.secretKey) }, 'EdDSA');
