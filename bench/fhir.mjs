@@ -55,7 +55,6 @@
 //             the number of resources readable by node 0, and the time of the Observation count.
 //  drain    node 0's disclosure queue is waited out (the patients' accounting endpoint reports it).
 // Prints one JSON object on stdout (progress on stderr) and writes bench/out/fhir.json.
-import http from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -63,18 +62,6 @@ import { performance } from 'node:perf_hooks';
 const now = () => performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const errCode = (e) => e?.code ?? e?.name ?? String(e);
-
-// FAST of packages/node/test/net-harness.ts (a test file: not in dist, so repeated here, as records.mjs does)
-const FAST = {
-  bft: {
-    tendermint: { timeoutProposeMs: 800, timeoutProposeDeltaMs: 200, timeoutPrevoteMs: 300, timeoutPrevoteDeltaMs: 200, timeoutPrecommitMs: 300, timeoutPrecommitDeltaMs: 200 },
-    commitDelayMs: 20,
-    emptyBlockWaitMs: 300,
-    gossipIntervalMs: 300,
-    syncStatusIntervalMs: 300,
-  },
-  p2p: { backoffMsMin: 100, backoffMsMax: 1000 },
-};
 
 // LOINC vital signs and labs: [code, display, UCUM unit, low, high]
 const LOINC = [
@@ -144,14 +131,6 @@ function resourceAt(i, pids) {
   };
 }
 
-function latStats(xs) {
-  if (xs.length === 0) return { n: 0, p50: null, p90: null, p99: null, max: null };
-  const s = Float64Array.from(xs).sort();
-  const q = (x) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(x * s.length) - 1))];
-  const r = (x) => Number(x.toFixed(2));
-  return { n: s.length, p50: r(q(0.5)), p90: r(q(0.9)), p99: r(q(0.99)), max: r(s[s.length - 1]) };
-}
-
 function shuffle(arr, seed = 1) {
   const a = [...arr];
   let x = seed >>> 0 || 1;
@@ -172,98 +151,65 @@ await main().catch((e) => {
 
 async function main() {
   const lib = await import('./lib.mjs');
-  const { BENCH_DIR, CHAIN_ID, chainConsistency, createNativeEd25519, emit, freePortRange, jsonGetter, loadMeter, log, machine, nodeLogWarnings, ownedProcessesAndDir, parseFlags, procCpuS, round, spawnValidator, stopValidators, waitForHeight } = lib;
-  const { initLocalnet } = await import('../packages/node/dist/config/localnet.js');
+  const { BENCH_DIR, CHAIN_ID, createNativeEd25519, emit, fail, figureSummary, latencyStats, localnetResult, log, parseQuickFlags, round, setFiguresAndLoad, startFastLocalnet, startLocalnetBench, stopFastLocalnet, waitForHeight, writeResultFile } = lib;
   const { fhirToken } = await import('../packages/node/dist/cli/fhir.js');
   const { createNativeKeyWrap } = await import('../packages/node/dist/crypto/native-hpke.js');
   const { RecordsClient, SalusClient, Wallet } = await import('../packages/client/dist/index.js');
   const { toHex } = await import('../packages/core/dist/index.js');
   const autocannon = (await import('autocannon')).default;
 
-  const quick = process.argv.slice(2).some((a) => a === '--quick' || a === '--quick=true');
-  const flags = parseFlags({
-    quick: false,
-    patients: 50,
-    resources: quick ? 300 : 3000,
-    // the first measurement, at a smaller size (0: none)
-    smallN: quick ? 0 : 300,
-    fhirCreates: quick ? 30 : 60,
-    writers: 4,
-    practitioners: 4,
-    batch: 50,
-    connections: 8,
-    readS: quick ? 4 : 10,
-    searchS: quick ? 4 : 10,
-    metadataS: quick ? 3 : 5,
-    smallS: 4,
-    singleS: 2,
-    cpuProfNode: -1,
-    cpuProfDir: join(BENCH_DIR, 'out', 'prof-fhir'),
-    patientConcurrency: 25,
-    // the node's per-client FHIR rate limit (fhir.requestsPerSecond, default 200): raised so that it does not cap one benchmark client
-    clientRps: 1_000_000,
-    logLevel: 'warn',
-    targetReadP50Ms: 5,
-    targetSearchP50Ms: 20,
-    targetResources: 100_000,
-    out: join(BENCH_DIR, 'out'),
-    keep: false,
-  });
-  if (flags.patients < 1 || flags.writers < 1 || flags.practitioners < 1 || flags.connections < 1) lib.fail('--patients, --writers, --practitioners and --connections must be at least 1');
-  if (flags.batch < 1 || flags.batch > 100) lib.fail('--batch must be 1 to 100 (write_batch takes at most 100 writes)');
-  if (flags.fhirCreates < 2) lib.fail('--fhir-creates must be at least 2');
-  if (flags.resources < flags.fhirCreates + 1) lib.fail('--resources must exceed --fhir-creates (+1 warm-up create)');
+  const flags = parseQuickFlags(
+    {
+      patients: 50,
+      resources: 3000,
+      // the first measurement, at a smaller size (0: none)
+      smallN: 300,
+      fhirCreates: 60,
+      writers: 4,
+      practitioners: 4,
+      batch: 50,
+      connections: 8,
+      readS: 10,
+      searchS: 10,
+      metadataS: 5,
+      smallS: 4,
+      singleS: 2,
+      cpuProfNode: -1,
+      cpuProfDir: join(BENCH_DIR, 'out', 'prof-fhir'),
+      patientConcurrency: 25,
+      // the node's per-client FHIR rate limit (fhir.requestsPerSecond, default 200): raised so that it does not cap one benchmark client
+      clientRps: 1_000_000,
+      logLevel: 'warn',
+      targetReadP50Ms: 5,
+      targetSearchP50Ms: 20,
+      targetResources: 100_000,
+      out: join(BENCH_DIR, 'out'),
+      keep: false,
+    },
+    // --quick
+    { resources: 300, smallN: 0, fhirCreates: 30, readS: 4, searchS: 4, metadataS: 3 },
+  );
+  if (flags.patients < 1 || flags.writers < 1 || flags.practitioners < 1 || flags.connections < 1) fail('--patients, --writers, --practitioners and --connections must be at least 1');
+  if (flags.batch < 1 || flags.batch > 100) fail('--batch must be 1 to 100 (write_batch takes at most 100 writes)');
+  if (flags.fhirCreates < 2) fail('--fhir-creates must be at least 2');
+  if (flags.resources < flags.fhirCreates + 1) fail('--resources must exceed --fhir-creates (+1 warm-up create)');
   mkdirSync(flags.out, { recursive: true });
 
   // ---------------------------------------------------------------------------------------------
-  // cleanup of everything started here, also on failure and on a signal
-  const { dir, track, cleanup } = ownedProcessesAndDir({ prefix: 'salus-bench-fhir-', keep: flags.keep, tag: 'fhir' });
+  // cleanup of everything started here, also on failure (fail: the exit handler cleans up) and on a signal
   const running = new Set(); // autocannon instances
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
-    process.on(sig, () => {
-      log(`[fhir] ${sig}: stopping (validators killed, ${flags.keep ? 'temp dir kept' : 'temp dir removed'})`);
-      for (const a of running) a.stop();
-      cleanup();
-      process.exit(130);
-    });
-  const die = (message) => {
-    log(`bench: ${message}`);
-    process.exit(2); // the exit handler cleans up
+  const onSignal = () => {
+    for (const a of running) a.stop();
   };
-  process.on('unhandledRejection', (e) => die(`unhandled rejection: ${e?.stack ?? e}`));
-
-  const meterAll = loadMeter();
-  const mach = machine();
-  log(`[fhir] ${mach.nproc} cores (${mach.cpu_model}), load average: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  const { dir, track, cleanup, meter, mach } = startLocalnetBench({ prefix: 'salus-bench-fhir-', keep: flags.keep, tag: 'fhir', onSignal });
 
   // ---------------------------------------------------------------------------------------------
   // 1. the network
-  const base = await freePortRange(8);
-  const nodesInit = initLocalnet({ dir: join(dir, 'net'), validators: 4, chainId: CHAIN_ID, apiPortBase: base, p2pPortBase: base + 4, config: { ...FAST, log: { level: flags.logLevel }, fhir: { requestsPerSecond: flags.clientRps } } });
-  const orgs = nodesInit.map((n) => n.org);
+  const net = await startFastLocalnet({ dir, track, tag: 'fhir', logLevel: flags.logLevel, config: { fhir: { requestsPerSecond: flags.clientRps } }, cpuProfNode: flags.cpuProfNode, cpuProfDir: flags.cpuProfDir });
+  const { nodesInit, orgs, crashes, url, getJson, nodeCpu } = net;
   const hospital = orgs[0];
-  const vals = [];
-  const crashes = [];
-  log(`[fhir] starting 4 validators (ports ${base}…${base + 7}; FAST consensus timeouts)`);
-  try {
-    await Promise.all(
-      [0, 1, 2, 3].map(async (i) => {
-        // (Node 20 refuses --cpu-prof in NODE_OPTIONS: it goes on the command line)
-        const nodeArgs = i === flags.cpuProfNode ? ['--cpu-prof', `--cpu-prof-dir=${flags.cpuProfDir}`] : [];
-        if (nodeArgs.length > 0) mkdirSync(flags.cpuProfDir, { recursive: true });
-        vals[i] = await spawnValidator({ i, home: nodesInit[i].home, nodeArgs, track, tag: 'fhir', onCrash: (c) => crashes.push({ node: c.node, exit: c.exit, log_tail: c.logTail }) });
-      }),
-    );
-  } catch (e) {
-    die(e.message);
-  }
-  const url = (i) => vals[i].url;
   const URL0 = url(0);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
-  const getJson = jsonGetter(agent);
-  await waitForHeight(getJson, [0, 1, 2, 3].map(url));
   log(`[fhir] 4 validators committing; node 0 serves FHIR as ${hospital}`);
-  const nodeCpu = () => vals.map((v) => procCpuS(v.pid));
 
   // ---------------------------------------------------------------------------------------------
   // 2. parties
@@ -303,17 +249,14 @@ async function main() {
   const hGrants = (await getJson(`${URL0}/v1/status`)).height;
   await waitForHeight(getJson, [URL0], hGrants);
 
-  const result = {
+  const result = localnetResult({
     bench: 'fhir',
     description: `the FHIR R4 facade of node 0 (answering as ${hospital}) of 4 validator processes on loopback (Tendermint BFT, FAST timeouts): FHIR creates, then reads, searches and counts with autocannon`,
-    machine: mach,
+    mach,
     flags,
+    orgs,
+    setupHead: { fhir_node: 0, fhir_org: hospital },
     setup: {
-      validators: 4,
-      organisations: orgs,
-      fhir_node: 0,
-      fhir_org: hospital,
-      consensus_options: 'FAST of packages/node/test/net-harness.ts: timeoutPropose 800 ms (+200/round), prevote/precommit 300 ms (+200/round), commitDelay 20 ms, emptyBlockWait 300 ms, gossip/sync status 300 ms; p2p backoff 100–1000 ms. NOT the production defaults.',
       fhir_rate_limit: `fhir.requestsPerSecond = ${flags.clientRps} per client key in every node's config (the default, 200, would throttle the one benchmark client with 429s)`,
       signing: 'native Ed25519 (createNativeEd25519) and native HPKE (createNativeKeyWrap) in wallets and nodes',
       token: 'SMART Backend Services: fhirToken (packages/node/dist/cli/fhir.js) with a service member key of hospital-1, scope system/*.cruds',
@@ -323,8 +266,7 @@ async function main() {
       practitioners: flags.practitioners,
       setup_s: { members: round(membersS, 1), patients_register_and_grant: round(patientsS, 1) },
     },
-    phases: {},
-  };
+  });
 
   // ---------------------------------------------------------------------------------------------
   // what was loaded: per resource index, its record; the Observations and (patient, code) pairs
@@ -390,8 +332,8 @@ async function main() {
     result.phases.create = {
       how: `POST /fhir/R4/<type> (Observation, every 10th a Condition) with a system/*.cruds bearer token, Prefer unset (the representation is returned); latency = request start → 201`,
       warm_up_create_ms: round(warm.ms, 1),
-      single_client: { creates: single.length, latency_ms: latStats(single.map((x) => x.ms)), creates_per_s: round(single.length / ((tS1 - tS0) / 1000), 2), creates_per_block: round(single.length / heights(single), 2) },
-      concurrent: { clients: flags.writers, creates: conc.length, latency_ms: latStats(conc.map((x) => x.ms)), creates_per_s: round(createRate, 2), distinct_commit_heights: heights(conc), creates_per_block: round(conc.length / Math.max(1, heights(conc)), 2), errors },
+      single_client: { creates: single.length, latency_ms: latencyStats(single.map((x) => x.ms)), creates_per_s: round(single.length / ((tS1 - tS0) / 1000), 2), creates_per_block: round(single.length / heights(single), 2) },
+      concurrent: { clients: flags.writers, creates: conc.length, latency_ms: latencyStats(conc.map((x) => x.ms)), creates_per_s: round(createRate, 2), distinct_commit_heights: heights(conc), creates_per_block: round(conc.length / Math.max(1, heights(conc)), 2), errors },
       node_cpu_cores: cpu1.map((c, i) => round((c - cpu0[i]) / ((tC1 - tS0) / 1000), 2)),
       serialised: 'the node runs FHIR writes one at a time (FhirWriter.serial: they share the organisation key and its nonce); each waits for its commit, so creates_per_block stays about 1 and more clients only queue',
       projected_s_to_load_all_via_fhir: round(remaining / createRate, 0),
@@ -445,10 +387,10 @@ async function main() {
     );
     const s = (now() - t0) / 1000;
     const cpu1 = nodeCpu();
-    const run = { from, to: n, resources: n - from, seconds: round(s, 1), resources_per_s: round((n - from) / s, 1), per_transaction: flags.batch, transaction_latency_ms: latStats(lat), errors, node_cpu_cores: cpu1.map((c, i) => round((c - cpu0[i]) / s, 2)) };
+    const run = { from, to: n, resources: n - from, seconds: round(s, 1), resources_per_s: round((n - from) / s, 1), per_transaction: flags.batch, transaction_latency_ms: latencyStats(lat), errors, node_cpu_cores: cpu1.map((c, i) => round((c - cpu0[i]) / s, 2)) };
     bulkRuns.push(run);
     log(`[fhir] bulk: ${run.resources} in ${run.seconds} s (${run.resources_per_s}/s), per transaction p50 ${run.transaction_latency_ms.p50} ms; errors ${JSON.stringify(errors)}`);
-    if (Object.keys(errors).length > 0) die(`bulk load failed: ${JSON.stringify(errors)}`);
+    if (Object.keys(errors).length > 0) fail(`bulk load failed: ${JSON.stringify(errors)}`);
   };
 
   // ---------------------------------------------------------------------------------------------
@@ -494,7 +436,7 @@ async function main() {
       duration_s: r.duration,
       requests_2xx: lat.length,
       req_per_s: round(lat.length / r.duration, 1),
-      latency_ms: latStats(lat),
+      latency_ms: latencyStats(lat),
       autocannon_latency_ms: { p50: r.latency.p50, p99: r.latency.p99, mean: round(r.latency.average, 2), note: '1 ms resolution, non-2xx included' },
       status_codes: codes,
       errors: r.errors,
@@ -541,10 +483,10 @@ async function main() {
     const auth = { authorization: `Bearer ${tok}` };
     // one correctness probe of each before the load runs
     const probeRead = await fhirGet(readPaths[0].slice('/fhir/R4/'.length), tok);
-    if (probeRead.status !== 200 || probeRead.body.id !== obs[0].record) die(`read probe: HTTP ${probeRead.status} ${JSON.stringify(probeRead.body).slice(0, 300)}`);
+    if (probeRead.status !== 200 || probeRead.body.id !== obs[0].record) fail(`read probe: HTTP ${probeRead.status} ${JSON.stringify(probeRead.body).slice(0, 300)}`);
     const [pp, pc] = [...pairs.keys()][0].split('|');
     const probeSearch = await fhirGet(`Observation?patient=${pids[pp]}&code=${encodeURIComponent(`http://loinc.org|${pc}`)}`, tok);
-    if (probeSearch.status !== 200 || probeSearch.body.total !== pairs.get(`${pp}|${pc}`)) die(`search probe: HTTP ${probeSearch.status}, total ${probeSearch.body.total}, expected ${pairs.get(`${pp}|${pc}`)}`);
+    if (probeSearch.status !== 200 || probeSearch.body.total !== pairs.get(`${pp}|${pc}`)) fail(`search probe: HTTP ${probeSearch.status}, total ${probeSearch.body.total}, expected ${pairs.get(`${pp}|${pc}`)}`);
     m.read = await cannon('read Observation/<id>', o.readS, readPaths, auth);
     m.read.ids_cycled = readPaths.length;
     m.read_single = await cannon('read, 1 connection', flags.singleS, readPaths, auth, 1);
@@ -562,7 +504,7 @@ async function main() {
     m.count = { how: 'GET /fhir/R4/<type>?_summary=count, one after another (each decrypts every resource of the type)', by_type: {}, ms_by_type: {} };
     for (const type of ['Observation', 'Condition', 'Patient', 'MedicationRequest', 'AllergyIntolerance', 'Immunization', 'Procedure', 'Encounter', 'DiagnosticReport', 'DocumentReference']) {
       const r = await fhirGet(`${type}?_summary=count`, tok);
-      if (r.status !== 200) die(`count of ${type}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+      if (r.status !== 200) fail(`count of ${type}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
       m.count.by_type[type] = r.body.total;
       m.count.ms_by_type[type] = round(r.ms, 1);
     }
@@ -603,12 +545,7 @@ async function main() {
 
   // ---------------------------------------------------------------------------------------------
   // 8. stop
-  result.consistency = await chainConsistency(getJson, [0, 1, 2, 3].map(url));
-  const validatorCpuS = vals.map((v) => procCpuS(v.pid));
-  log('[fhir] stopping validators (SIGTERM)');
-  result.validator_exit = await stopValidators(vals, 15);
-  result.node_log_warnings = nodeLogWarnings(vals);
-  agent.destroy();
+  const validatorCpuS = await stopFastLocalnet(net, 'fhir', result);
 
   // ---------------------------------------------------------------------------------------------
   // figures and the summary
@@ -645,12 +582,8 @@ async function main() {
       met: null,
     };
   }
-  if (crashes.length > 0) fig.no_crash = { figure: 'validators stay up', target: 'no crash', measured: crashes.map((c) => `node ${c.node} (${c.exit})`).join(', '), met: false };
-  result.figures = fig;
-  result.validator_crashes = crashes;
-  result.load = meterAll.stop(validatorCpuS.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0) * 1000);
-  result.load.note = 'bench_busy_cores counts this process (autocannon included) and the 4 validators; others_busy_cores is the rest of the machine';
-  result.load.validator_cpu_s = validatorCpuS.map((x) => round(x, 1));
+  const loadNote = 'bench_busy_cores counts this process (autocannon included) and the 4 validators; others_busy_cores is the rest of the machine';
+  setFiguresAndLoad({ result, fig, crashes, meter, validatorCpuS, note: loadNote });
   const non2xx = Object.fromEntries(
     Object.entries(sizes).flatMap(([size, m]) =>
       ['read', 'read_single', 'metadata', 'search', 'search_single']
@@ -658,19 +591,9 @@ async function main() {
         .map((k) => [`${size}.${k}`, Object.entries(m[k].status_codes).reduce((a, [c, x]) => a + (c.startsWith('2') ? 0 : x), 0) + m[k].errors]),
     ),
   );
-  const withTargets = Object.values(fig).filter((f) => f.met !== null);
-  result.summary = {
-    consensus: 'FAST timeouts (net-harness), 4 validator processes on loopback',
-    resources: `${F.count.readable_total} readable by node 0 (${F.by_path.fhir_create} created through FHIR, ${F.by_path.sdk_bulk} bulk-loaded through the SDK by practitioners); the target speaks of ${flags.targetResources}`,
-    targets: Object.fromEntries(Object.entries(fig).map(([k, f]) => [k, { target: f.target, measured: f.measured, met: f.met }])),
-    non_2xx_or_errors_by_run: non2xx,
-    all_targets_met: withTargets.every((f) => f.met),
-    missed: withTargets.filter((f) => !f.met).map((f) => f.figure),
-  };
-  writeFileSync(join(flags.out, 'fhir.json'), JSON.stringify(result, null, 2) + '\n');
-  log(`[fhir] wrote ${join(flags.out, 'fhir.json')}`);
-  log('\n| figure | target | measured | met |\n|---|---|---|---|');
-  for (const f of Object.values(fig)) log(`| ${f.figure} | ${f.target ?? '—'} | ${JSON.stringify(f.measured)} | ${f.met ?? '—'} |`);
+  const resources = `${F.count.readable_total} readable by node 0 (${F.by_path.fhir_create} created through FHIR, ${F.by_path.sdk_bulk} bulk-loaded through the SDK by practitioners); the target speaks of ${flags.targetResources}`;
+  result.summary = figureSummary(fig, { resources }, { non_2xx_or_errors_by_run: non2xx });
+  writeResultFile(result, flags.out, 'fhir');
   emit(result);
   cleanup();
   process.exit(0);

@@ -1,9 +1,10 @@
 // Shared helpers of the benchmarks: flags, statistics, machine facts, transaction generation, a
-// bench chain (genesis + SalusNode + solo block producer) driven in-process, and the validator
-// processes of the multi-process benchmarks (network.mjs, records.mjs).
+// bench chain (genesis + SalusNode + solo block producer) driven in-process, the validator
+// processes of the multi-process benchmarks (network.mjs, records.mjs, fhir.mjs), and the run of a
+// 4-validator FAST localnet benchmark from its flags to its result file (records.mjs, fhir.mjs).
 // Benchmarks print exactly one JSON object on stdout; everything else goes to stderr.
 import { createPrivateKey, createPublicKey, randomBytes, sign as nodeSign } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,7 @@ import { createServer } from 'node:net';
 import * as core from '../packages/core/dist/index.js';
 import { SoloEngine, systemClock } from '../packages/consensus/dist/index.js';
 import { SalusNode, createNativeEd25519 } from '../packages/node/dist/index.js';
+import { initLocalnet } from '../packages/node/dist/config/localnet.js';
 
 export { core, SalusNode, SoloEngine, createNativeEd25519, performance };
 
@@ -710,6 +712,159 @@ export function verifySamples(txBytes, count) {
     out.push({ pk: tx.signer, msg: core.txSignBytes(tx), sig: tx.signature });
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// the localnet benchmarks (records.mjs, fhir.mjs): 4 validator processes with FAST consensus timeouts,
+// driven over HTTP, from the flags to the result file
+
+/**
+ * parseFlags for a benchmark with a --quick mode: `defaults` are the full run's values, `quickDefaults`
+ * the ones --quick (or --quick=true) replaces, before the flags are read (so an explicit flag still
+ * wins). The flags come out as { quick, ...defaults }, in that order.
+ */
+export function parseQuickFlags(defaults, quickDefaults, argv = process.argv.slice(2)) {
+  const quick = argv.some((a) => a === '--quick' || a === '--quick=true');
+  return parseFlags({ quick: false, ...defaults, ...(quick ? quickDefaults : {}) }, argv);
+}
+
+/**
+ * The start of a localnet benchmark: ownedProcessesAndDir({ prefix, keep, tag }), then SIGINT, SIGTERM
+ * and SIGHUP stop it (logged; onSignal() first, for what runs in this process; then cleanup and exit
+ * 130) and an unhandled rejection fails it (the exit handler cleans up); then starts the load meter of
+ * the whole run and logs the machine. Returns { dir, track, cleanup, meter, mach } (mach: machine()).
+ */
+export function startLocalnetBench({ prefix, keep, tag, onSignal }) {
+  const owned = ownedProcessesAndDir({ prefix, keep, tag });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+    process.on(sig, () => {
+      log(`[${tag}] ${sig}: stopping (validators killed, ${keep ? 'temp dir kept' : 'temp dir removed'})`);
+      onSignal?.();
+      owned.cleanup();
+      process.exit(130);
+    });
+  process.on('unhandledRejection', (e) => fail(`unhandled rejection: ${e?.stack ?? e}`));
+  const meter = loadMeter();
+  const mach = machine();
+  log(`[${tag}] ${mach.nproc} cores (${mach.cpu_model}), load average: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  return { ...owned, meter, mach };
+}
+
+// FAST of packages/node/test/net-harness.ts (a test file: not in dist, so repeated here)
+const FAST = {
+  bft: {
+    tendermint: { timeoutProposeMs: 800, timeoutProposeDeltaMs: 200, timeoutPrevoteMs: 300, timeoutPrevoteDeltaMs: 200, timeoutPrecommitMs: 300, timeoutPrecommitDeltaMs: 200 },
+    commitDelayMs: 20,
+    emptyBlockWaitMs: 300,
+    gossipIntervalMs: 300,
+    syncStatusIntervalMs: 300,
+  },
+  p2p: { backoffMsMin: 100, backoffMsMax: 1000 },
+};
+
+/**
+ * Makes a 4-validator localnet under <dir>/net (initLocalnet: chain CHAIN_ID, 8 free ports, config
+ * FAST + log level `logLevel` + `config`), starts the 4 validators as processes tracked by `track`
+ * (validator `cpuProfNode` with --cpu-prof into `cpuProfDir`; a crash is pushed to `crashes` as
+ * { node, exit, log_tail }; failing to start fails the benchmark) and waits until all 4 commit.
+ * Returns { base, nodesInit, orgs, vals, crashes, url(i), agent, getJson, nodeCpu() } (getJson: a
+ * jsonGetter over the keep-alive `agent`; nodeCpu: each validator's CPU seconds so far).
+ */
+export async function startFastLocalnet({ dir, track, tag, logLevel, config = {}, cpuProfNode = -1, cpuProfDir }) {
+  const base = await freePortRange(8);
+  const nodesInit = initLocalnet({ dir: join(dir, 'net'), validators: 4, chainId: CHAIN_ID, apiPortBase: base, p2pPortBase: base + 4, config: { ...FAST, log: { level: logLevel }, ...config } });
+  const vals = [];
+  const crashes = [];
+  log(`[${tag}] starting 4 validators (ports ${base}…${base + 7}; FAST consensus timeouts)`);
+  try {
+    await Promise.all(
+      [0, 1, 2, 3].map(async (i) => {
+        // (Node 20 refuses --cpu-prof in NODE_OPTIONS: it goes on the command line)
+        const nodeArgs = i === cpuProfNode ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+        if (nodeArgs.length > 0) mkdirSync(cpuProfDir, { recursive: true });
+        vals[i] = await spawnValidator({ i, home: nodesInit[i].home, nodeArgs, track, tag, onCrash: (c) => crashes.push({ node: c.node, exit: c.exit, log_tail: c.logTail }) });
+      }),
+    );
+  } catch (e) {
+    fail(e.message);
+  }
+  const url = (i) => vals[i].url;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+  const getJson = jsonGetter(agent);
+  await waitForHeight(getJson, [0, 1, 2, 3].map(url));
+  const nodeCpu = () => vals.map((v) => procCpuS(v.pid));
+  return { base, nodesInit, orgs: nodesInit.map((n) => n.org), vals, crashes, url, agent, getJson, nodeCpu };
+}
+
+/**
+ * The head of a localnet benchmark's result: { bench, description, machine, flags, setup, phases: {} },
+ * setup being { validators: 4, organisations, ...setupHead, consensus_options (what FAST is), ...setup }.
+ */
+export function localnetResult({ bench, description, mach, flags, orgs, setupHead = {}, setup }) {
+  const consensusOptions = 'FAST of packages/node/test/net-harness.ts: timeoutPropose 800 ms (+200/round), prevote/precommit 300 ms (+200/round), commitDelay 20 ms, emptyBlockWait 300 ms, gossip/sync status 300 ms; p2p backoff 100–1000 ms. NOT the production defaults.';
+  return { bench, description, machine: mach, flags, setup: { validators: 4, organisations: orgs, ...setupHead, consensus_options: consensusOptions, ...setup }, phases: {} };
+}
+
+/**
+ * The end of a localnet benchmark's measurements: sets result.consistency (chainConsistency of the 4
+ * nodes), stops the validators (SIGTERM, SIGKILL after 15 s: result.validator_exit), sets
+ * result.node_log_warnings and closes the HTTP agent. Returns each validator's CPU seconds, read
+ * before the stop.
+ */
+export async function stopFastLocalnet(net, tag, result) {
+  result.consistency = await chainConsistency(net.getJson, [0, 1, 2, 3].map(net.url));
+  const validatorCpuS = net.nodeCpu();
+  log(`[${tag}] stopping validators (SIGTERM)`);
+  result.validator_exit = await stopValidators(net.vals, 15);
+  result.node_log_warnings = nodeLogWarnings(net.vals);
+  net.agent.destroy();
+  return validatorCpuS;
+}
+
+/**
+ * Sets result.figures (`fig`, with a failed no_crash figure added when a validator crashed),
+ * result.validator_crashes and result.load: the run's load meter stopped, counting the validators' CPU
+ * (and `extraCpuS` of other children) as the benchmark's, with `note` and each validator's CPU seconds.
+ */
+export function setFiguresAndLoad({ result, fig, crashes, meter, validatorCpuS, extraCpuS = 0, note }) {
+  if (crashes.length > 0) fig.no_crash = { figure: 'validators stay up', target: 'no crash', measured: crashes.map((c) => `node ${c.node} (${c.exit})`).join(', '), met: false };
+  result.figures = fig;
+  result.validator_crashes = crashes;
+  result.load = meter.stop((validatorCpuS.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0) + extraCpuS) * 1000);
+  result.load.note = note;
+  result.load.validator_cpu_s = validatorCpuS.map((x) => round(x, 1));
+}
+
+/**
+ * The summary of a localnet benchmark's figures: { consensus, ...beforeTargets, targets, ...afterTargets,
+ * all_targets_met, missed } (the figures with a target: whether all are met, which are not).
+ */
+export function figureSummary(fig, beforeTargets = {}, afterTargets = {}) {
+  const withTargets = Object.values(fig).filter((f) => f.met !== null);
+  return {
+    consensus: 'FAST timeouts (net-harness), 4 validator processes on loopback',
+    ...beforeTargets,
+    targets: Object.fromEntries(Object.entries(fig).map(([k, f]) => [k, { target: f.target, measured: f.measured, met: f.met }])),
+    ...afterTargets,
+    all_targets_met: withTargets.every((f) => f.met),
+    missed: withTargets.filter((f) => !f.met).map((f) => f.figure),
+  };
+}
+
+/** Writes `result` to <out>/<tag>.json and logs its figures as a Markdown table (stderr). */
+export function writeResultFile(result, out, tag) {
+  const file = join(out, `${tag}.json`);
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  log(`[${tag}] wrote ${file}`);
+  log('\n| figure | target | measured | met |\n|---|---|---|---|');
+  for (const f of Object.values(result.figures)) log(`| ${f.figure} | ${f.target ?? '—'} | ${JSON.stringify(f.measured)} | ${f.met ?? '—'} |`);
+}
+
+/** Latency statistics of `xs` (ms): { n, p50, p90, p99, max }, rounded to 2 decimals (all null when empty). */
+export function latencyStats(xs) {
+  if (xs.length === 0) return { n: 0, p50: null, p90: null, p99: null, max: null };
+  const s = Float64Array.from(xs).sort();
+  return { n: s.length, p50: round(quantile(s, 0.5), 2), p90: round(quantile(s, 0.9), 2), p99: round(quantile(s, 0.99), 2), max: round(s[s.length - 1], 2) };
 }
 
 // ---------------------------------------------------------------------------------------------

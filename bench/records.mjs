@@ -59,8 +59,7 @@
 // and writes bench/out/records.json.
 import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import http from 'node:http';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -76,18 +75,6 @@ class BenchError extends Error {
     this.code = code;
   }
 }
-
-// FAST of packages/node/test/net-harness.ts (a test file: not in dist, so repeated here)
-const FAST = {
-  bft: {
-    tendermint: { timeoutProposeMs: 800, timeoutProposeDeltaMs: 200, timeoutPrevoteMs: 300, timeoutPrevoteDeltaMs: 200, timeoutPrecommitMs: 300, timeoutPrecommitDeltaMs: 200 },
-    commitDelayMs: 20,
-    emptyBlockWaitMs: 300,
-    gossipIntervalMs: 300,
-    syncStatusIntervalMs: 300,
-  },
-  p2p: { backoffMsMin: 100, backoffMsMax: 1000 },
-};
 
 if (process.env.SALUS_BENCH_RECORDS_ROLE === 'load') await loadClient();
 else await main();
@@ -172,65 +159,51 @@ async function loadClient() {
 
 async function main() {
   const lib = await import('./lib.mjs');
-  const { BENCH_DIR, CHAIN_ID, chainConsistency, createNativeEd25519, emit, freePortRange, jsonGetter, loadMeter, log, machine, median, nodeLogWarnings, ownedProcessesAndDir, parseFlags, procCpuS, quantile, round, spawnValidator, stopValidators, waitForHeight } = lib;
-  const { initLocalnet } = await import('../packages/node/dist/config/localnet.js');
+  const { BENCH_DIR, CHAIN_ID, createNativeEd25519, emit, fail, figureSummary, latencyStats, localnetResult, log, median, parseQuickFlags, procCpuS, round, setFiguresAndLoad, startFastLocalnet, startLocalnetBench, stopFastLocalnet, writeResultFile } = lib;
   const { RecordsClient, SalusClient, Wallet } = await import('../packages/client/dist/index.js');
   const { toHex } = await import('../packages/core/dist/index.js');
 
-  const quick = process.argv.slice(2).some((a) => a === '--quick' || a === '--quick=true');
-  const flags = parseFlags({
-    quick: false,
-    writers: quick ? 4 : 8,
-    writeS: quick ? 6 : 20,
-    patients: quick ? 2 : 4,
-    docBytes: 5120,
-    replPollMs: 5,
-    readers: 8,
-    readProcs: 1,
-    readNode: 0,
-    readRecords: 200,
-    readWarmS: quick ? 1 : 2,
-    readS: quick ? 4 : 15,
-    ceilingS: quick ? 2 : 5,
-    rounds: quick ? 3 : 10,
-    pollMs: 5,
-    roundTimeoutS: 20,
-    logLevel: 'warn',
-    cpuProfNode: -1,
-    cpuProfDir: join(BENCH_DIR, 'out', 'prof-records'),
-    targetReadP50Ms: 5,
-    targetReadP99Ms: 20,
-    targetReadsPerS: 2000,
-    out: join(BENCH_DIR, 'out'),
-    keep: false,
-    // HPKE in the SDK: Node's native primitives (packages/node/src/crypto/native-hpke.ts), or with --web-hpke the WebCrypto one the browser uses
-    webHpke: false,
-  });
+  const flags = parseQuickFlags(
+    {
+      writers: 8,
+      writeS: 20,
+      patients: 4,
+      docBytes: 5120,
+      replPollMs: 5,
+      readers: 8,
+      readProcs: 1,
+      readNode: 0,
+      readRecords: 200,
+      readWarmS: 2,
+      readS: 15,
+      ceilingS: 5,
+      rounds: 10,
+      pollMs: 5,
+      roundTimeoutS: 20,
+      logLevel: 'warn',
+      cpuProfNode: -1,
+      cpuProfDir: join(BENCH_DIR, 'out', 'prof-records'),
+      targetReadP50Ms: 5,
+      targetReadP99Ms: 20,
+      targetReadsPerS: 2000,
+      out: join(BENCH_DIR, 'out'),
+      keep: false,
+      // HPKE in the SDK: Node's native primitives (packages/node/src/crypto/native-hpke.ts), or with --web-hpke the WebCrypto one the browser uses
+      webHpke: false,
+    },
+    // --quick
+    { writers: 4, writeS: 6, patients: 2, readWarmS: 1, readS: 4, ceilingS: 2, rounds: 3 },
+  );
   if (flags.webHpke) process.env.SALUS_BENCH_WEB_HPKE = '1';
   const { createNativeKeyWrap } = await import('../packages/node/dist/crypto/native-hpke.js');
   const kw = flags.webHpke ? undefined : createNativeKeyWrap();
-  if (flags.readNode < 0 || flags.readNode > 3) lib.fail('--read-node must be 0 to 3');
-  if (flags.writers < 1 || flags.readers < 1 || flags.readProcs < 1 || flags.patients < 1 || flags.rounds < 1) lib.fail('--writers, --readers, --read-procs, --patients and --rounds must be at least 1');
+  if (flags.readNode < 0 || flags.readNode > 3) fail('--read-node must be 0 to 3');
+  if (flags.writers < 1 || flags.readers < 1 || flags.readProcs < 1 || flags.patients < 1 || flags.rounds < 1) fail('--writers, --readers, --read-procs, --patients and --rounds must be at least 1');
   mkdirSync(flags.out, { recursive: true });
 
   // ---------------------------------------------------------------------------------------------
-  // cleanup of everything started here, also on failure and on a signal
-  const { dir, track, cleanup } = ownedProcessesAndDir({ prefix: 'salus-bench-records-', keep: flags.keep, tag: 'records' });
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
-    process.on(sig, () => {
-      log(`[records] ${sig}: stopping (validators killed, ${flags.keep ? 'temp dir kept' : 'temp dir removed'})`);
-      cleanup();
-      process.exit(130);
-    });
-  const die = (message) => {
-    log(`bench: ${message}`);
-    process.exit(2); // the exit handler cleans up
-  };
-  process.on('unhandledRejection', (e) => die(`unhandled rejection: ${e?.stack ?? e}`));
-
-  const meterAll = loadMeter();
-  const mach = machine();
-  log(`[records] ${mach.nproc} cores (${mach.cpu_model}), load average: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  // cleanup of everything started here, also on failure (fail: the exit handler cleans up) and on a signal
+  const { dir, track, cleanup, meter, mach } = startLocalnetBench({ prefix: 'salus-bench-records-', keep: flags.keep, tag: 'records' });
 
   // the client's own cost of a read and of a write (before any validator runs): sign the request,
   // unwrap + decrypt a ~docBytes record; encrypt one to 6 recipients (as a write-phase write)
@@ -267,29 +240,8 @@ async function main() {
 
   // ---------------------------------------------------------------------------------------------
   // 1. the network
-  const base = await freePortRange(8);
-  const nodesInit = initLocalnet({ dir: join(dir, 'net'), validators: 4, chainId: CHAIN_ID, apiPortBase: base, p2pPortBase: base + 4, config: { ...FAST, log: { level: flags.logLevel } } });
-  const orgs = nodesInit.map((n) => n.org);
-  const vals = [];
-  const crashes = [];
-  const startValidator = async (i) => {
-    // (Node 20 refuses --cpu-prof in NODE_OPTIONS: it goes on the command line)
-    const nodeArgs = i === flags.cpuProfNode ? ['--cpu-prof', `--cpu-prof-dir=${flags.cpuProfDir}`] : [];
-    if (nodeArgs.length > 0) mkdirSync(flags.cpuProfDir, { recursive: true });
-    const onCrash = (c) => crashes.push({ node: c.node, exit: c.exit, log_tail: c.logTail });
-    vals[i] = await spawnValidator({ i, home: nodesInit[i].home, nodeArgs, track, tag: 'records', onCrash });
-    return vals[i];
-  };
-  log(`[records] starting 4 validators (ports ${base}…${base + 7}; FAST consensus timeouts)`);
-  try {
-    await Promise.all([0, 1, 2, 3].map(startValidator));
-  } catch (e) {
-    die(e.message);
-  }
-  const url = (i) => vals[i].url;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
-  const getJson = jsonGetter(agent);
-  await waitForHeight(getJson, [0, 1, 2, 3].map(url));
+  const net = await startFastLocalnet({ dir, track, tag: 'records', logLevel: flags.logLevel, cpuProfNode: flags.cpuProfNode, cpuProfDir: flags.cpuProfDir });
+  const { nodesInit, orgs, crashes, url, getJson, nodeCpu } = net;
   log('[records] 4 validators committing');
 
   // ---------------------------------------------------------------------------------------------
@@ -349,15 +301,13 @@ async function main() {
   const doc0 = fhirDoc(flags.docBytes, 'probe');
   const docJsonBytes = Buffer.byteLength(JSON.stringify(doc0));
 
-  const result = {
+  const result = localnetResult({
     bench: 'records',
     description: 'encrypted FHIR records through the SDK (RecordsClient) against 4 validator processes on loopback (Tendermint BFT, FAST timeouts)',
-    machine: mach,
+    mach,
     flags,
+    orgs,
     setup: {
-      validators: 4,
-      organisations: orgs,
-      consensus_options: 'FAST of packages/node/test/net-harness.ts: timeoutPropose 800 ms (+200/round), prevote/precommit 300 ms (+200/round), commitDelay 20 ms, emptyBlockWait 300 ms, gossip/sync status 300 ms; p2p backoff 100–1000 ms. NOT the production defaults.',
       signing: 'native Ed25519 (createNativeEd25519) in wallets and nodes',
       client: 'SalusClient/RecordsClient from packages/client/dist (global fetch, keep-alive)',
       fhir_resource: { resourceType: 'Observation', json_bytes: docJsonBytes },
@@ -366,9 +316,7 @@ async function main() {
       read_node: flags.readNode,
       read_org: orgs[readOrgIdx],
     },
-    phases: {},
-  };
-  const nodeCpu = () => vals.map((v) => procCpuS(v.pid));
+  });
   let loadProcCpuS = 0;
 
   // ---------------------------------------------------------------------------------------------
@@ -481,7 +429,7 @@ async function main() {
       writes_committed_in_window: inWindow.length,
       writes_per_s_total: round(inWindow.length / winS, 2),
       writes_per_s_by_node: perNode.map((n) => round(n / winS, 2)),
-      write_latency_ms: latStats(lat),
+      write_latency_ms: latencyStats(lat),
       ciphertext_bytes: ctSize,
       envelopes_per_write: envelopesPerWrite,
       http_requests_per_write: envelopesPerWrite === undefined ? null : `${envelopesPerWrite + 1} blob PUTs + recipients + status + nonce + POST /v1/txs?wait=commit = ${envelopesPerWrite + 5}`,
@@ -490,11 +438,11 @@ async function main() {
         writes_probed: writes.length,
         readable_on_all_4: complete.length,
         probe_failures: writes.filter((w) => w.probeFailure || !w.repl || w.repl.some((x) => x.tRead === null)).length,
-        committed_on_all_4_after_receipt_ms: latStats(commitAllAfter),
-        readable_on_all_4_after_receipt_ms: latStats(replAfterCommit),
-        readable_on_all_4_from_write_start_ms: latStats(replFromStart),
+        committed_on_all_4_after_receipt_ms: latencyStats(commitAllAfter),
+        readable_on_all_4_after_receipt_ms: latencyStats(replAfterCommit),
+        readable_on_all_4_from_write_start_ms: latencyStats(replFromStart),
         probe_read_errors_before_success: probeErrs,
-        successful_probe_read_duration_ms: latStats(complete.flatMap((w) => w.repl.map((x) => x.lastReadMs))),
+        successful_probe_read_duration_ms: latencyStats(complete.flatMap((w) => w.repl.map((x) => x.lastReadMs))),
         repl_poll_ms: flags.replPollMs,
       },
       errors,
@@ -513,7 +461,7 @@ async function main() {
       .filter((w) => w.org !== readOrgIdx)
       .slice(0, flags.readRecords)
       .map((w) => ({ record: w.record, version: w.version, p: w.p }));
-    if (items.length === 0) die('no record written by another organisation than the readers\' to read');
+    if (items.length === 0) fail('no record written by another organisation than the readers\' to read');
     const readers = readerWallets.map((w) => ({ wallet: w.export(), org: adminJson[readOrgIdx] }));
     const procs = await Promise.all(Array.from({ length: flags.readProcs }, () => startLoadProc()));
     const runLoop = async (kind, durationS, warmS, concurrency = flags.readers) => {
@@ -549,7 +497,7 @@ async function main() {
         measured_s: durationS,
         ops: lat.length,
         ops_per_s: round(lat.length / durationS, 1),
-        latency_ms: latStats(lat),
+        latency_ms: latencyStats(lat),
         errors,
         ok_total_including_warmup: done.reduce((a, d) => a + d.okTotal, 0),
         served_but_refused_by_client: done.reduce((a, d) => a + d.servedButFailed, 0),
@@ -797,12 +745,7 @@ async function main() {
 
   // ---------------------------------------------------------------------------------------------
   // 6. stop
-  result.consistency = await chainConsistency(getJson, [0, 1, 2, 3].map(url));
-  const validatorCpuS = vals.map((v) => procCpuS(v.pid));
-  log('[records] stopping validators (SIGTERM)');
-  result.validator_exit = await stopValidators(vals, 15);
-  result.node_log_warnings = nodeLogWarnings(vals);
-  agent.destroy();
+  const validatorCpuS = await stopFastLocalnet(net, 'records', result);
 
   // ---------------------------------------------------------------------------------------------
   // figures and the summary
@@ -827,24 +770,11 @@ async function main() {
   fig.revoke = { figure: 'revoke: submit → refused (CONSENT_REQUIRED) on all 4 nodes', target: null, measured: { median_ms: C.revoke.refused_all_4_from_submit_ms.median, max_ms: C.revoke.refused_all_4_from_submit_ms.max, from_commit_receipt_median_ms: C.revoke.refused_all_4_from_commit_receipt_ms.median, from_commit_receipt_max_ms: C.revoke.refused_all_4_from_commit_receipt_ms.max }, met: null };
   fig.grant = { figure: 'grant: submit → first successful read on all 4 nodes (incl. the re-wrap for the grantee)', target: null, measured: { median_ms: C.grant.first_read_all_4_from_submit_ms.median, max_ms: C.grant.first_read_all_4_from_submit_ms.max, consent_effective_median_ms: C.grant.consent_effective_all_4_from_submit_ms.median }, met: null };
   fig.revoke_safe = { figure: 'no read served by the submitting node after the revoke receipt, none after a refusal', target: '0', measured: C.revoke.reads_served_by_submit_node_after_receipt + C.revoke.reads_served_after_a_nodes_first_refusal, met: C.revoke.reads_served_by_submit_node_after_receipt === 0 && C.revoke.reads_served_after_a_nodes_first_refusal === 0 && C.rounds_complete === C.rounds_run };
-  if (crashes.length > 0) fig.no_crash = { figure: 'validators stay up', target: 'no crash', measured: crashes.map((c) => `node ${c.node} (${c.exit})`).join(', '), met: false };
-  result.figures = fig;
-  result.validator_crashes = crashes;
-  result.load = meterAll.stop((validatorCpuS.reduce((a, b) => a + (Number.isFinite(b) ? b : 0), 0) + loadProcCpuS) * 1000);
-  result.load.note = 'bench_busy_cores counts this process, its load clients and the 4 validators; others_busy_cores is the rest of the machine';
-  result.load.validator_cpu_s = validatorCpuS.map((x) => round(x, 1));
+  const loadNote = 'bench_busy_cores counts this process, its load clients and the 4 validators; others_busy_cores is the rest of the machine';
+  setFiguresAndLoad({ result, fig, crashes, meter, validatorCpuS, extraCpuS: loadProcCpuS, note: loadNote });
   result.load.loadavg_at_end = readFileSync('/proc/loadavg', 'utf8').trim();
-  const withTargets = Object.values(fig).filter((f) => f.met !== null);
-  result.summary = {
-    consensus: 'FAST timeouts (net-harness), 4 validator processes on loopback',
-    targets: Object.fromEntries(Object.entries(fig).map(([k, f]) => [k, { target: f.target, measured: f.measured, met: f.met }])),
-    all_targets_met: withTargets.every((f) => f.met),
-    missed: withTargets.filter((f) => !f.met).map((f) => f.figure),
-  };
-  writeFileSync(join(flags.out, 'records.json'), JSON.stringify(result, null, 2) + '\n');
-  log(`[records] wrote ${join(flags.out, 'records.json')}`);
-  log('\n| figure | target | measured | met |\n|---|---|---|---|');
-  for (const f of Object.values(fig)) log(`| ${f.figure} | ${f.target ?? '—'} | ${JSON.stringify(f.measured)} | ${f.met ?? '—'} |`);
+  result.summary = figureSummary(fig);
+  writeResultFile(result, flags.out, 'records');
   // stdout leaves out the per-round consent details (they are in the file)
   emit({ ...result, phases: { ...result.phases, consent: { ...result.phases.consent, rounds: `${result.phases.consent.rounds.length} rounds: see ${join(flags.out, 'records.json')}` } } });
   cleanup();
@@ -857,11 +787,6 @@ async function main() {
       p.once('message', (m) => (m.ev === 'ready' ? resolve(p) : reject(new Error('load client: unexpected first message'))));
       p.once('exit', (code) => reject(new Error(`load client exited (${code}) before it was ready`)));
     });
-  }
-
-  function latStats(xs) {
-    if (xs.length === 0) return { n: 0, p50: null, p90: null, p99: null, max: null };
-    return { n: xs.length, p50: round(quantile(xs, 0.5), 2), p90: round(quantile(xs, 0.9), 2), p99: round(quantile(xs, 0.99), 2), max: round(Math.max(...xs), 2) };
   }
 }
 
