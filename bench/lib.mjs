@@ -750,17 +750,8 @@ export function startLocalnetBench({ prefix, keep, tag, onSignal }) {
   return { ...owned, meter, mach };
 }
 
-// FAST of packages/node/test/net-harness.ts (a test file: not in dist, so repeated here)
-const FAST = {
-  bft: {
-    tendermint: { timeoutProposeMs: 800, timeoutProposeDeltaMs: 200, timeoutPrevoteMs: 300, timeoutPrevoteDeltaMs: 200, timeoutPrecommitMs: 300, timeoutPrecommitDeltaMs: 200 },
-    commitDelayMs: 20,
-    emptyBlockWaitMs: 300,
-    gossipIntervalMs: 300,
-    syncStatusIntervalMs: 300,
-  },
-  p2p: { backoffMsMin: 100, backoffMsMax: 1000 },
-};
+// the fast local timeouts the network tests use too
+const { FAST_LOCAL_TIMEOUTS: FAST } = await import('../packages/node/dist/config/fast.js');
 
 /**
  * Makes a 4-validator localnet under <dir>/net (initLocalnet: chain CHAIN_ID, 8 free ports, config

@@ -3,3 +3,4 @@ export * from './api.js';
 export * from './records/crypto.js';
 export * from './records/client.js';
 export * from './records/grant-tx.js';
+export * from './records/types.js';

@@ -6,18 +6,10 @@ import { Wallet } from '@salus/client';
 import { toHex } from '@salus/core';
 import { createNativeEd25519 } from '../src/crypto/native-ed25519.js';
 import type { NodeOptionsInput } from '../src/config/options.js';
+import { FAST_LOCAL_TIMEOUTS } from '../src/config/fast.js';
 
 /** Fast timeouts so that faults resolve in seconds; the protocol is the same. */
-export const FAST: NodeOptionsInput = {
-  bft: {
-    tendermint: { timeoutProposeMs: 800, timeoutProposeDeltaMs: 200, timeoutPrevoteMs: 300, timeoutPrevoteDeltaMs: 200, timeoutPrecommitMs: 300, timeoutPrecommitDeltaMs: 200 },
-    commitDelayMs: 20,
-    emptyBlockWaitMs: 300,
-    gossipIntervalMs: 300,
-    syncStatusIntervalMs: 300,
-  },
-  p2p: { backoffMsMin: 100, backoffMsMax: 1000 },
-};
+export const FAST: NodeOptionsInput = FAST_LOCAL_TIMEOUTS;
 
 export const MAIN = new URL('../dist/cli/main.js', import.meta.url).pathname;
 

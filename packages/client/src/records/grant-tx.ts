@@ -1,4 +1,5 @@
-import type { RecordsClient, GrantInput } from './client.js';
+import type { RecordsClient } from './client.js';
+import type { GrantInput } from './types.js';
 
 /**
  * A grant signed by the patient's wallet but not submitted: for a FHIR Consent, which carries it in
