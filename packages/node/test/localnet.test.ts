@@ -41,7 +41,13 @@ describe('a 4-validator network of real processes on loopback', () => {
       await waitFor(async () => (await height(url(i))) >= h0 + blocks, 30_000, what);
     };
 
+    // A 202 is admission, not durability (a node killed before it gossips loses what only it held):
+    // before each kill, every acknowledged transaction is known to a node that stays up.
+    const known = (i: number) =>
+      waitFor(async () => (await Promise.all(acked.map(async (h) => ['pending', 'committed'].includes((await getJson<{ status?: string }>(`${url(i)}/v1/txs/${h}`).catch(() => ({})) as { status?: string }).status ?? '')))).every(Boolean), 30_000, `node ${i} to hold every acknowledged transaction`);
+
     await load([0, 1, 2, 3], 80);
+    await known(0);
 
     // One validator killed: the other three keep committing; restarted, it catches up.
     await stopProcess(procs[1]!, 'SIGKILL');
@@ -51,6 +57,7 @@ describe('a 4-validator network of real processes on loopback', () => {
     await waitFor(async () => (await height(url(1))) >= (await height(url(0))) - 1, 30_000, 'node 1 to catch up');
 
     // Another, in turn.
+    await known(0);
     await stopProcess(procs[2]!, 'SIGKILL');
     await load([0, 1, 3], 60);
     await progress(3, 3, 'commits with node 2 down');
@@ -58,6 +65,7 @@ describe('a 4-validator network of real processes on loopback', () => {
     await waitFor(async () => (await height(url(2))) >= (await height(url(0))) - 1, 30_000, 'node 2 to catch up');
 
     // Two of four down: no quorum, the chain halts safely; one back and it resumes.
+    await known(0);
     await Promise.all([stopProcess(procs[2]!, 'SIGKILL'), stopProcess(procs[3]!, 'SIGKILL')]);
     await new Promise((r) => setTimeout(r, 1500));
     const halted = await height(url(0));
