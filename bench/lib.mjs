@@ -13,6 +13,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
 import { createServer } from 'node:net';
+import { Prng } from '../packages/consensus/dist/index.js';
 
 import * as core from '../packages/core/dist/index.js';
 import { SoloEngine, systemClock } from '../packages/consensus/dist/index.js';
@@ -86,17 +87,10 @@ export function summary(values, unit = 'us', digits = 2) {
   };
 }
 
-/** A seeded PRNG (mulberry32): rnd(n) is an integer in [0, n). */
+/** A seeded PRNG (the consensus simulator's xoshiro128**): rnd(n) is an integer in [0, n). */
 export function prng(seed = 1) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return (n) => Math.floor(next() * n);
+  const p = new Prng(seed);
+  return (n) => p.int(n);
 }
 
 // ---------------------------------------------------------------------------------------------
