@@ -12,13 +12,13 @@ import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { Prng } from '../packages/consensus/dist/index.js';
 
 import * as core from '../packages/core/dist/index.js';
 import { SoloEngine, systemClock } from '../packages/consensus/dist/index.js';
 import { SalusNode, createNativeEd25519 } from '../packages/node/dist/index.js';
 import { initLocalnet } from '../packages/node/dist/config/localnet.js';
+import { freePortRange as nodeFreePortRange } from '../packages/node/dist/config/ports.js';
 
 export { core, SalusNode, SoloEngine, createNativeEd25519, performance };
 
@@ -659,21 +659,13 @@ export function procCpuS(pid) {
   }
 }
 
-/** The first of `count` consecutive TCP ports free on 127.0.0.1 (random bases in 20000–60000; fails the benchmark after 50 tries). */
+/** The first of `count` consecutive TCP ports free on 127.0.0.1, below the ephemeral range (fails the benchmark if none). */
 export async function freePortRange(count) {
-  const free = (port) =>
-    new Promise((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
-    let ok = true;
-    for (let p = base; p < base + count && ok; p++) ok = await free(p);
-    if (ok) return base;
+  try {
+    return await nodeFreePortRange(count);
+  } catch (e) {
+    fail(e.message);
   }
-  fail('no free port range found');
 }
 
 // ---------------------------------------------------------------------------------------------

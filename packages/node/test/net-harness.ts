@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { openSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Wallet } from '@salus/client';
 import { toHex } from '@salus/core';
@@ -13,24 +12,8 @@ export const FAST: NodeOptionsInput = FAST_LOCAL_TIMEOUTS;
 
 export const MAIN = new URL('../dist/cli/main.js', import.meta.url).pathname;
 
-/** A base port with `count` free consecutive ports after it on loopback. */
-export async function freePortRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
-    let ok = true;
-    for (let p = base; p < base + count && ok; p++) ok = await portFree(p);
-    if (ok) return base;
-  }
-  throw new TypeError('no free port range found');
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
+/** A base port with `count` free consecutive ports after it on loopback, below the ephemeral range. */
+export { freePortRange } from '../src/config/ports.js';
 
 export interface NodeProc {
   readonly home: string;
@@ -55,9 +38,19 @@ export function startNodeProcess(home: string): Promise<NodeProc> {
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new TypeError(`node in ${home} exited with ${code}; see its node.log`));
+      reject(new TypeError(`node in ${home} exited with ${code}; its node.log ends:\n${logTail(join(home, 'node.log'))}`));
     });
   });
+}
+
+/** The last few KB of a log file, for error messages (the test's temporary directory is gone by the time anyone reads CI output). */
+function logTail(file: string, bytes = 4000): string {
+  try {
+    const text = readFileSync(file, 'utf8');
+    return text.slice(-bytes);
+  } catch (e) {
+    return `(unreadable: ${(e as Error).message})`;
+  }
 }
 
 export function stopProcess(p: NodeProc, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
