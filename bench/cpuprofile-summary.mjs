@@ -4,6 +4,8 @@
 //
 //   node bench/cpuprofile-summary.mjs bench/out/prof/CPU.*.cpuprofile [--top 30] [--inclusive name1,name2] [--under name]
 // --under keeps only the samples whose stack holds a function of that name (percentages are of those).
+// --before-end FROM,TO keeps only the samples taken between FROM and TO ms before the profile ends
+// (a phase of a benchmark, e.g. 16000,4000 for the 12 s that ended 4 s before the process stopped).
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { BENCH_DIR, emit, fail, round } from './lib.mjs';
@@ -14,6 +16,7 @@ if (!file) fail('usage: cpuprofile-summary.mjs FILE.cpuprofile [--top N] [--incl
 const top = Number(args[args.indexOf('--top') + 1]) || (args.includes('--top') ? 30 : 30);
 const inclusiveNames = args.includes('--inclusive') ? args[args.indexOf('--inclusive') + 1].split(',') : [];
 const under = args.includes('--under') ? args[args.indexOf('--under') + 1] : undefined;
+const window = args.includes('--before-end') ? args[args.indexOf('--before-end') + 1].split(',').map(Number) : undefined;
 
 const prof = JSON.parse(readFileSync(file, 'utf8'));
 const nodes = new Map(prof.nodes.map((n) => [n.id, n]));
@@ -26,9 +29,12 @@ const isUnder = (id) => {
   for (let p = id; p !== undefined; p = parent.get(p)) if (nodes.get(p).callFrame.functionName === under) return true;
   return false;
 };
+const sampledAt = [];
+for (let i = 0, t = prof.startTime; i < prof.samples.length; i++) sampledAt.push((t += prof.timeDeltas[i] ?? 0));
 for (let i = 0; i < prof.samples.length; i++) {
   const id = prof.samples[i];
   if (under !== undefined && !isUnder(id)) continue;
+  if (window && !(prof.endTime - sampledAt[i] <= window[0] * 1000 && prof.endTime - sampledAt[i] > window[1] * 1000)) continue;
   self.set(id, (self.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0));
 }
 const totalUs = [...self.values()].reduce((a, b) => a + b, 0);

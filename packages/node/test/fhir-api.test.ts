@@ -367,4 +367,22 @@ describe('FHIR facade', () => {
     expect(viaToken.filter((e) => e.detail?.reader === service.publicKeyHex).length).toBeGreaterThan(5); // the EHR client
     expect(viaToken.some((e) => e.detail?.reader === w.wallets.patient.publicKeyHex && e.detail?.purpose === 'patient-request')).toBe(true); // the patient's app
   });
+
+  it('search follows the ledger: a new version is matched by its new code, a revoked grant empties search and read', async () => {
+    const rc = new RecordsClient(w.t.client, Wallet.create());
+    const pid = await rc.registerPatient();
+    // the patient writes: the hospital reads by the grant alone (an author keeps what it wrote)
+    await rc.grant({ id: 'care', grantee: { org: 'founding-hospital' }, scope: 'all' });
+    const record = (await rc.write(pid, observation('first'))).record;
+    const bySystemCode = async (code: string) => ((await fhir.search({ resourceType: 'Observation', searchParams: { patient: pid, code: `http://loinc.org|${code}` } })) as { total: number }).total;
+    const code = observation().code.coding[0]!.code;
+    expect(await bySystemCode(code)).toBe(1);
+    await rc.write(pid, { ...observation('second'), code: { coding: [{ system: 'http://loinc.org', code: '2339-0', display: 'Glucose' }] } }, { record });
+    expect([await bySystemCode(code), await bySystemCode('2339-0')]).toEqual([0, 1]);
+    await rc.revoke('care');
+    expect(await bySystemCode('2339-0')).toBe(0);
+    expect(((await fhir.search({ resourceType: 'Observation', searchParams: { patient: pid, _summary: 'count' } })) as { total: number }).total).toBe(0);
+    const read = await fetch(`${w.t.url}/fhir/R4/Observation/${record}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(read.status).toBe(403);
+  });
 });

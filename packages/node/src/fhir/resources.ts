@@ -21,16 +21,47 @@ export interface Loaded {
   readonly ver: VersionState;
 }
 
+/** A resource as FHIR serves it: id, and meta with versionId, lastUpdated and the ledger provenance. */
+export type ServedResource = Record<string, unknown> & { resourceType: string; id: string; meta: { versionId: string; lastUpdated: string; [k: string]: unknown } };
+
+export const LEDGER_EXTENSION = 'https://salus.health/fhir/StructureDefinition/ledger-provenance';
+
+/** The served form of a decrypted version: a Patient's id is the patient's pseudonym, others' the record id. */
+export function served(l: Loaded): ServedResource {
+  const id = l.resource.resourceType === 'Patient' ? l.patient : l.record;
+  return {
+    ...l.resource,
+    id,
+    meta: {
+      ...(l.resource.meta as object | undefined),
+      versionId: String(l.version),
+      lastUpdated: new Date(l.ver.time).toISOString(),
+      extension: [{ url: LEDGER_EXTENSION, extension: [{ url: 'height', valueUnsignedInt: l.ver.height }, { url: 'transaction', valueString: l.ver.tx }] }],
+    },
+  };
+}
+
 interface Entry {
   readonly type: string;
   readonly patient: string;
   readonly latest: number;
   /** the latest version, decrypted: plaintext kept in memory only, so that searches decrypt nothing */
   readonly loaded: Loaded;
+  /** its served form, built once: searches match on it and send it as it is (never mutated) */
+  readonly served: ServedResource;
+}
+
+/** A search candidate that passed its test and the consent check at the current height. */
+export interface Found {
+  readonly loaded: Loaded;
+  readonly served: ServedResource;
 }
 
 export class FhirResources {
   private readonly index = new Map<string, Entry>();
+  /** record ids by type, and by type and patient, in the index's order (first indexed first) */
+  private readonly byType = new Map<string, Set<string>>();
+  private readonly byTypePatient = new Map<string, Set<string>>();
   private indexedHeight = 0;
   private readonly orgEnc: string;
 
@@ -88,24 +119,73 @@ export class FhirResources {
       try {
         this.basis(kv, record, latest, 'treatment');
         if (!getVersion(kv, record, latest).envelopes.some((e) => e.to === this.orgEnc)) {
-          this.index.delete(record);
+          this.drop(record);
           continue;
         }
         const l = await this.load(record, latest, 'treatment');
-        this.index.set(record, { type: l.resource.resourceType, patient, latest, loaded: l });
+        this.put(record, { type: l.resource.resourceType, patient, latest, loaded: l, served: served(l) });
       } catch (e) {
         if (!(e instanceof SalusError)) throw e;
-        this.index.delete(record);
+        this.drop(record);
       }
     }
     this.indexedHeight = target;
   }
 
-  /** Record ids of a type, optionally of one patient, in ledger order. */
+  private put(record: string, e: Entry): void {
+    const old = this.index.get(record);
+    if (old && (old.type !== e.type || old.patient !== e.patient)) this.drop(record);
+    this.index.set(record, e);
+    setOf(this.byType, e.type).add(record);
+    setOf(this.byTypePatient, `${e.type}\0${e.patient}`).add(record);
+  }
+
+  private drop(record: string): void {
+    const old = this.index.get(record);
+    if (!old) return;
+    this.index.delete(record);
+    this.byType.get(old.type)?.delete(record);
+    this.byTypePatient.get(`${old.type}\0${old.patient}`)?.delete(record);
+  }
+
+  /** Record ids of a type, optionally of one patient, in the index's order. */
   async ids(type: string, patient?: string): Promise<string[]> {
     await this.refresh();
-    const out: string[] = [];
-    for (const [id, e] of this.index) if (e.type === type && (patient === undefined || e.patient === patient)) out.push(id);
+    return [...((patient === undefined ? this.byType.get(type) : this.byTypePatient.get(`${type}\0${patient}`)) ?? [])];
+  }
+
+  /**
+   * The latest versions of a type (of one patient) that pass `test` and that `purpose` may read
+   * now. The test runs first, on the decrypted copy in memory, so consent is checked only for
+   * matches; a record written since the index was brought up to date is decrypted on the spot.
+   */
+  async find(type: string, patient: string | undefined, purpose: Purpose, test: (r: ServedResource) => boolean): Promise<Found[]> {
+    const out: Found[] = [];
+    const ids = await this.ids(type, patient);
+    const kv = this.deps.view();
+    // the index has seen every committed block: a copy that fails the test is the latest, and out
+    const current = this.indexedHeight === this.deps.lastHeight();
+    for (const record of ids) {
+      const cached = this.index.get(record);
+      if (current && cached && !test(cached.served)) continue;
+      try {
+        const rec = getRecord(kv, record);
+        const latest = rec.latest;
+        const e = this.index.get(record);
+        const ver = getVersion(kv, record, latest);
+        if (e && e.latest === latest && e.loaded.ver.tx === ver.tx) {
+          if (!test(e.served)) continue;
+          const basis = readBasis(kv, party(kv, this.deps.orgAdminKey), record, rec, ver, purpose, Date.now());
+          out.push({ loaded: { ...e.loaded, basis, ver }, served: e.served });
+        } else {
+          const l = await this.load(record, latest, purpose);
+          const r = served(l);
+          if (l.resource.resourceType === type && test(r)) out.push({ loaded: l, served: r });
+        }
+      } catch (e) {
+        if (!(e instanceof SalusError)) throw e; // consent changed since indexing: not a match
+      }
+    }
     return out;
   }
 
@@ -118,3 +198,9 @@ export class FhirResources {
   }
 }
 
+
+function setOf<K>(m: Map<K, Set<string>>, k: K): Set<string> {
+  let s = m.get(k);
+  if (!s) m.set(k, (s = new Set()));
+  return s;
+}

@@ -1,23 +1,20 @@
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SalusError, type Purpose } from '@salus/core';
+import { SalusError } from '@salus/core';
 import type { KV } from '../app/kv.js';
 import type { RecordsService } from '../modules/records/service.js';
 import { capability } from './capability.js';
 import { parseFhir, stringifyFhir } from './json.js';
 import { batch, transaction } from './bundles.js';
-import { CLINICAL_PARAMS, matches, order, parseCriteria } from './search.js';
-import { auditEvents, consents } from './ledger-views.js';
 import type { BlockStore } from '../ledger/blockstore.js';
 import type { Chain } from '../ledger/chain.js';
 import { createConsent } from './consent-write.js';
-import { directory, organization, practitioner, type Served } from './directory.js';
-import { PATIENT_ID, RECORD_ID } from '../modules/records/payloads.js';
+import type { Served } from './directory.js';
 import type { FhirAuth, FhirCaller } from './auth.js';
 import type { FhirResources, Loaded } from './resources.js';
 import { allows, type Interaction } from './scopes.js';
 import { operationOutcome, sendOutcome } from './outcome.js';
-import { DELETED_TAG, FhirWriter } from './writes.js';
+import { FhirWriter } from './writes.js';
+import { asResource, disclose, isDeleted, latestOf, one, purposeOf, readClinical, readOne, resolveRecord, search, type SearchResult } from './reads.js';
 
 /**
  * The FHIR R4 REST API of a node, first part (ADR 0006): capability statement, read, vread,
@@ -29,7 +26,6 @@ export const CLINICAL_TYPES = ['Patient', 'Observation', 'Condition', 'Medicatio
 const DIRECTORY_TYPES = ['Organization', 'Practitioner'] as const;
 /** Views of ledger facts about a patient: searched by patient only */
 const LEDGER_VIEW_TYPES = ['Consent', 'AuditEvent'] as const;
-const LEDGER_EXTENSION = 'https://salus.health/fhir/StructureDefinition/ledger-provenance';
 const FHIR_JSON = 'application/fhir+json';
 /** entries of one Bundle (a transaction's writes go in one ledger transaction) */
 const BUNDLE_MAX = 100;
@@ -173,7 +169,7 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
         }
         versions.sort((a, b) => b.ver.height - a.ver.height || b.version - a.version);
         const page = versions.slice(0, count);
-        for (const l of page) await disclose(d, caller, l);
+        await disclose(d, caller, page);
         return reply.type(FHIR_JSON).send({ ...bundle('history', page.map(asResource), req.url), total: versions.length });
       });
 
@@ -207,14 +203,14 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
         const caller = await guard(req, req.params.type, 'r');
         if (!clinical(req.params.type)) throw new SalusError('NOT_FOUND', `${req.params.type} has no history here: it is a view of the identity module`);
         const record = await resolveRecord(d, req.params.type, req.params.id);
-        const entries: Served[] = [];
+        const versions: Loaded[] = [];
         for (let v = latestOf(d, record); v >= 1; v--) {
           const l = await d.resources.load(record, v, purposeOf(caller));
           if (l.resource.resourceType !== req.params.type || (caller.kind === 'patient' && l.patient !== caller.patient)) throw new SalusError('NOT_FOUND', `no ${req.params.type} ${req.params.id}`);
-          await disclose(d, caller, l);
-          entries.push(asResource(l));
+          versions.push(l);
         }
-        return reply.type(FHIR_JSON).send(bundle('history', entries, req.url));
+        await disclose(d, caller, versions);
+        return reply.type(FHIR_JSON).send(bundle('history', versions.map(asResource), req.url));
       });
 
       f.get<{ Params: { type: string }; Querystring: Record<string, unknown> }>('/:type', async (req, reply) => {
@@ -280,14 +276,6 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
 }
 
 
-const isDeleted = (r: Record<string, unknown>) => ((r.meta as { tag?: { system?: string; code?: string }[] } | undefined)?.tag ?? []).some((t) => t.system === DELETED_TAG.system && t.code === DELETED_TAG.code);
-const latestOf = (d: FhirDeps, record: string) => {
-  const latest = (d.view().get(`records/rec/${record}`) as { latest: number } | undefined)?.latest;
-  if (latest === undefined) throw new SalusError('NOT_FOUND', `no resource ${record}`);
-  return latest;
-};
-
-/** A write's answer: Location, ETag, Last-Modified, and the body Prefer asks for (representation by default). */
 function respond(req: FastifyRequest, reply: FastifyReply, status: number, r: Served): FastifyReply {
   const meta = r.meta as { versionId: string; lastUpdated: string };
   reply.header('location', `/fhir/R4/${r.resourceType}/${r.id}/_history/${meta.versionId}`);
@@ -298,8 +286,6 @@ function respond(req: FastifyRequest, reply: FastifyReply, status: number, r: Se
   return reply.status(status).type(FHIR_JSON).send(r);
 }
 
-const isLoaded = (r: Served | Loaded): r is Loaded => 'ver' in r && 'record' in r && 'basis' in r;
-
 function send(reply: FastifyReply, r: Served | Loaded): FastifyReply {
   const resource = asResource(r);
   const meta = resource.meta as { versionId?: string; lastUpdated?: string } | undefined;
@@ -308,22 +294,7 @@ function send(reply: FastifyReply, r: Served | Loaded): FastifyReply {
   return reply.type(FHIR_JSON).send(resource);
 }
 
-function asResource(r: Served | Loaded): Served {
-  if (!isLoaded(r)) return r;
-  const id = r.resource.resourceType === 'Patient' ? r.patient : r.record;
-  return {
-    ...r.resource,
-    id,
-    meta: {
-      ...(r.resource.meta as object | undefined),
-      versionId: String(r.version),
-      lastUpdated: new Date(r.ver.time).toISOString(),
-      extension: [{ url: LEDGER_EXTENSION, extension: [{ url: 'height', valueUnsignedInt: r.ver.height }, { url: 'transaction', valueString: r.ver.tx }] }],
-    },
-  };
-}
-
-function searchBundle(f: Found, self: string) {
+function searchBundle(f: SearchResult, self: string) {
   const entry = [
     ...f.entries.map((resource) => ({ fullUrl: `${resource.resourceType}/${resource.id}`, resource, search: { mode: 'match' } })),
     ...f.included.map((resource) => ({ fullUrl: `${resource.resourceType}/${resource.id}`, resource, search: { mode: 'include' } })),
@@ -345,113 +316,4 @@ function bundle(type: 'searchset' | 'history', resources: readonly Served[], sel
         : { fullUrl: `${resource.resourceType}/${resource.id}`, resource, ...(type === 'searchset' ? { search: { mode: 'match' } } : {}) },
     ),
   };
-}
-
-const purposeOf = (c: FhirCaller): Purpose => (c.kind === 'patient' ? 'patient-request' : 'treatment');
-
-async function readOne(d: FhirDeps, caller: FhirCaller, type: string, id: string, version?: number): Promise<Served | Loaded> {
-  if (type === 'Organization') return organization(d.view(), id);
-  if (type === 'Practitioner') return practitioner(d.view(), id);
-  return readClinical(d, caller, type, await resolveRecord(d, type, id), version);
-}
-
-/** A Patient's FHIR id is the patient's pseudonym (what references name); other resources' ids are record ids. */
-async function resolveRecord(d: FhirDeps, type: string, id: string): Promise<string> {
-  if (type !== 'Patient') return id;
-  if (!PATIENT_ID.test(id)) throw new SalusError('NOT_FOUND', `no Patient ${id}`);
-  const record = (await d.resources.ids('Patient', id))[0];
-  if (!record) throw new SalusError('NOT_FOUND', `no Patient ${id} this organisation may read`);
-  return record;
-}
-
-/** Reads one version (the latest without `version`), checks type and compartment, and records the disclosure. */
-async function readClinical(d: FhirDeps, caller: FhirCaller, type: string, record: string, version?: number): Promise<Loaded> {
-  if (!RECORD_ID.test(record)) throw new SalusError('NOT_FOUND', `no ${type} ${record}`);
-  const kv = d.view();
-  const latest = (kv.get(`records/rec/${record}`) as { latest: number } | undefined)?.latest;
-  if (latest === undefined) throw new SalusError('NOT_FOUND', `no ${type} ${record}`);
-  const loaded = await d.resources.load(record, version ?? latest, purposeOf(caller));
-  if (loaded.resource.resourceType !== type) throw new SalusError('NOT_FOUND', `no ${type} ${record}`);
-  if (isDeleted(loaded.resource)) throw new SalusError('GONE', `${type}/${record} was deleted at version ${loaded.version}`);
-  if (caller.kind === 'patient' && loaded.patient !== caller.patient) throw new SalusError('NOT_FOUND', `no ${type} ${record} in this patient's compartment`);
-  await disclose(d, caller, loaded);
-  return loaded;
-}
-
-async function disclose(d: FhirDeps, caller: FhirCaller, l: Loaded): Promise<void> {
-  // the token's id names the read; a bearer token carries no request signature (ADR 0006)
-  const nonce = caller.tokenId.replace(/-/g, '').toLowerCase();
-  await d.records.disclosures.record({
-    patient: l.patient,
-    record: l.record,
-    version: l.version,
-    reader: caller.clientKey,
-    purpose: purposeOf(caller),
-    at: Date.now(),
-    nonce: /^(?:[0-9a-f]{2}){8,32}$/.test(nonce) ? nonce : randomBytes(16).toString('hex'),
-    sig: '',
-    basis: l.basis,
-  });
-}
-
-function one(q: Record<string, unknown>, name: string): string | undefined {
-  const v = q[name];
-  if (v === undefined || typeof v === 'string') return v;
-  throw new SalusError('INVALID_FIELD', `search parameter ${name} must be given once`);
-}
-
-
-interface Found {
-  readonly entries: Served[];
-  readonly total: number;
-  readonly included: Served[];
-  readonly ignored: string[];
-  readonly next?: string;
-}
-
-async function search(d: FhirDeps, caller: FhirCaller, type: string, q: Record<string, unknown>, strict = true, self = ''): Promise<Found> {
-  const kv = d.view();
-  const plain = (rs: Served[]): Found => ({ entries: rs, total: rs.length, included: [], ignored: [] });
-  if (type === 'Organization' || type === 'Practitioner' || type === 'Consent' || type === 'AuditEvent') {
-    const { criteria: c } = parseCriteria(q, ['_id', 'name', 'patient', '_count'], strict);
-    if (type === 'Organization' || type === 'Practitioner') return plain(directory(kv, type, one(q, '_id'), one(q, 'name')).slice(0, c.count));
-    const p = (one(q, 'patient') ?? '').replace(/^Patient\//, '');
-    if (!PATIENT_ID.test(p)) throw new SalusError('INVALID_FIELD', `search ${type} by patient=Patient/<pat-…>`);
-    if (caller.kind === 'patient' && p !== caller.patient) throw new SalusError('FORBIDDEN', "a patient's token sees only the patient's own consents and accounting");
-    if (type === 'AuditEvent' && caller.kind !== 'patient') throw new SalusError('FORBIDDEN', "the accounting of disclosures is the patient's: use a patient token");
-    return plain(type === 'Consent' ? consents(kv, p).slice(0, c.count) : auditEvents(d.records.index, d.blocks, p, Math.max(c.count, 1)));
-  }
-  const { criteria: c, ignored } = parseCriteria(q, CLINICAL_PARAMS, strict);
-  let patient = (one(q, 'patient') ?? one(q, 'subject'))?.replace(/^Patient\//, '');
-  if (patient !== undefined && !PATIENT_ID.test(patient)) throw new SalusError('INVALID_FIELD', 'patient must be Patient/<pat-…> or <pat-…>');
-  if (caller.kind === 'patient') {
-    if (patient !== undefined && patient !== caller.patient) return plain([]);
-    patient = caller.patient!;
-  }
-  // every candidate is decrypted to be matched (in memory); only what is returned is disclosed
-  const found: { served: Served & { meta: { lastUpdated: string } }; loaded: Loaded }[] = [];
-  for (const id of await d.resources.ids(type, patient)) {
-    const l = await d.resources.load(id, latestOf(d, id), purposeOf(caller)).catch((e: unknown) => {
-      if (e instanceof SalusError) return undefined; // consent changed since indexing: not a match
-      throw e;
-    });
-    if (!l || isDeleted(l.resource)) continue;
-    const served = asResource(l) as Served & { meta: { lastUpdated: string } };
-    if (matches(served, c)) found.push({ served, loaded: l });
-  }
-  const ordered = order(found.map((f) => f.served), c);
-  if (c.summaryCount) return { entries: [], total: ordered.length, included: [], ignored };
-  const page = ordered.slice(c.offset, c.offset + c.count);
-  const byServed = new Map(found.map((f) => [f.served, f.loaded]));
-  for (const s of page) await disclose(d, caller, byServed.get(s)!);
-  const included: Served[] = [];
-  if (c.includePatient) {
-    for (const p of new Set(page.map((s) => byServed.get(s)!.patient))) {
-      const r = await readOne(d, caller, 'Patient', p).catch(() => undefined);
-      if (r) included.push(asResource(r));
-    }
-  }
-  const more = c.offset + c.count < ordered.length;
-  const next = more ? self.replace(/([?&])_offset=\d+&?/, '$1').replace(/[?&]$/, '') + `${self.includes('?') ? '&' : '?'}_offset=${c.offset + c.count}` : undefined;
-  return { entries: page, total: ordered.length, included, ignored, ...(next ? { next } : {}) };
 }

@@ -77,23 +77,28 @@ export class DisclosureRecorder {
    * that arrive in the same turn of the event loop share one synced transaction.
    */
   record(entry: DisclosureEntry): Promise<void> {
+    return this.recordAll([entry]);
+  }
+
+  /** Several reads served in one answer (a search page, a history): one admission check, one synced group. */
+  recordAll(entries: readonly DisclosureEntry[]): Promise<void> {
     this.admit();
     if (!this.group) {
-      const entries: DisclosureEntry[] = [];
+      const group: DisclosureEntry[] = [];
       const done = new Promise<void>((resolve, reject) =>
         setImmediate(() => {
           this.group = undefined;
           try {
-            this.deps.index.addPending(entries);
+            this.deps.index.addPending(group);
             resolve();
           } catch (e) {
             reject(e instanceof SalusError ? e : new SalusError('LEDGER_UNAVAILABLE', `the disclosure queue could not be written: ${(e as Error).message}`));
           }
         }),
       );
-      this.group = { entries, done };
+      this.group = { entries: group, done };
     }
-    this.group.entries.push(entry);
+    this.group.entries.push(...entries);
     return this.group.done;
   }
 

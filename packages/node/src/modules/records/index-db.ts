@@ -15,7 +15,9 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS versions (record TEXT NOT NULL, version INTEGER NOT NULL, patient TEXT NOT NULL, height INTEGER NOT NULL, PRIMARY KEY (record, version)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS versions_patient ON versions (patient, height);
+CREATE INDEX IF NOT EXISTS versions_height ON versions (height);
 CREATE TABLE IF NOT EXISTS log (patient TEXT NOT NULL, height INTEGER NOT NULL, idx INTEGER NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, tx TEXT NOT NULL, PRIMARY KEY (patient, height, idx, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS log_consent ON log (height) WHERE kind IN ('grant', 'revoke', 'add_envelopes', 'erase', 'break_glass');
 CREATE TABLE IF NOT EXISTS blob_patient (hash TEXT PRIMARY KEY, patient TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL, tx TEXT, submitted_at INTEGER);
 CREATE INDEX IF NOT EXISTS pending_tx ON pending (tx);
@@ -64,7 +66,7 @@ export class RecordsIndex {
       patients: db.prepare<[], { patient: string }>('SELECT DISTINCT patient FROM versions'),
       versionsSince: db.prepare<[number], { record: string; version: number; patient: string; height: number }>('SELECT record, version, patient, height FROM versions WHERE height > ? ORDER BY height'),
       consentChangesSince: db.prepare<[number], { patient: string }>(
-        "SELECT DISTINCT patient FROM log WHERE height > ? AND kind IN ('grant', 'revoke', 'add_envelopes', 'erase', 'break_glass')",
+        "SELECT DISTINCT patient FROM log INDEXED BY log_consent WHERE height > ? AND kind IN ('grant', 'revoke', 'add_envelopes', 'erase', 'break_glass')",
       ),
       putLog: db.prepare('INSERT OR REPLACE INTO log (patient, height, idx, seq, kind, tx) VALUES (?, ?, ?, ?, ?, ?)'),
       logOf: db.prepare<[string, number, number, number, number], LogRow & { idx: number }>(
@@ -82,10 +84,14 @@ export class RecordsIndex {
       resetTx: db.prepare('UPDATE pending SET tx = NULL, submitted_at = NULL WHERE tx = ?'),
     };
     this.unsent = this.s.unsubmittedCount.get()!.n;
+    this.height = this.s.getMeta.get('height')?.v ?? 0;
   }
 
+  /** kept in memory too: readers ask for it on every request */
+  private height: number;
+
   get indexedHeight(): number {
-    return this.s.getMeta.get('height')?.v ?? 0;
+    return this.height;
   }
 
   patientOfBlob(hash: string): string | null {
@@ -162,6 +168,7 @@ export class RecordsIndex {
       }
       this.s.putMeta.run('height', height);
     })();
+    this.height = height;
     return { pins, erased, txs };
   }
 
