@@ -5,6 +5,8 @@ import type { DisclosureEntry, GrantInput, GranteeInput, PreparedWrite, ReadResp
 import { EMERGENCY_TYPES, blobHash, categoryLabel, codeLabel, newTagKey, recordAad, resourceLabels, sealBlobs, sealKeyring, tag, typeLabel } from './crypto.js';
 
 const fromB64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+/** writes of one batch prepared at once (encryption, recipients lookup, blob uploads) */
+const PREPARE_CONCURRENCY = 8;
 
 /**
  * Records for one party: a patient, a practitioner (with its organisation's wallet to open
@@ -217,11 +219,12 @@ export class RecordsClient {
       if (want.length === 0) continue;
       const r = await this.authed<ReadResponse>('GET', `/v1/records/${v.record}/versions/${v.version}`, { purpose: 'patient-request' });
       const aad = recordAad(v.record, v.version, patient);
-      const envelopes = [];
-      for (const to of want) {
-        const env = await this.withMyEnvelope(r, (w, bytes) => w.rewrap(bytes, fromHex(to, 32), aad));
-        envelopes.push({ to, blob: await this.uploadBlob(env, patient) });
-      }
+      const envelopes = await Promise.all(
+        want.map(async (to) => {
+          const env = await this.withMyEnvelope(r, (w, bytes) => w.rewrap(bytes, fromHex(to, 32), aad));
+          return { to, blob: await this.uploadBlob(env, patient) };
+        }),
+      );
       await this.send('add_envelopes', { record: v.record, version: v.version, envelopes });
       added += envelopes.length;
     }
@@ -286,8 +289,13 @@ export class RecordsClient {
    * references between the resources can name each other before they exist).
    */
   async writeBatch(items: readonly { patient: string; resource: Record<string, unknown>; record?: string; id?: string; emergency?: boolean; json?: string }[]): Promise<{ writes: PreparedWrite[]; receipt: Receipt }> {
-    const writes: PreparedWrite[] = [];
-    for (const it of items) writes.push(await this.prepareWrite(it.patient, it.resource, it));
+    // prepared a few at a time: each is a recipients lookup and blob uploads, mostly waiting on the node
+    const writes: PreparedWrite[] = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < items.length; i = next++) writes[i] = await this.prepareWrite(items[i]!.patient, items[i]!.resource, items[i]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(PREPARE_CONCURRENCY, items.length) }, worker));
     const receipt = await this.send('write_batch', { writes: writes as unknown as Record<string, unknown>[] });
     return { writes, receipt };
   }
@@ -306,10 +314,9 @@ export class RecordsClient {
     const { recipients } = await this.authed<{ recipients: string[] }>('GET', `/v1/records/patients/${patient}/recipients?${q}`);
     const plaintext = utf8ToBytes(o.json ?? JSON.stringify(resource));
     const sealed = await sealBlobs(plaintext, recipients.map((r) => fromHex(r, 32)), recordAad(record, version, patient), this.wallet.keyWrap);
-    const content = await this.uploadBlob(sealed.content, patient);
-    const envelopes = [];
-    for (const e of sealed.envelopes) envelopes.push({ to: e.to, blob: await this.uploadBlob(e.bytes, patient) });
-    return { patient, record, version, content, size: sealed.content.length, tags, envelopes, emergency };
+    const [content, ...blobs] = await Promise.all([sealed.content, ...sealed.envelopes.map((e) => e.bytes)].map((b) => this.uploadBlob(b, patient)));
+    const envelopes = sealed.envelopes.map((e, i) => ({ to: e.to, blob: blobs[i]! }));
+    return { patient, record, version, content: content!, size: sealed.content.length, tags, envelopes, emergency };
   }
 
   private async withMyEnvelope<T>(r: ReadResponse, f: (w: Wallet, envelope: Uint8Array) => Promise<T>): Promise<T> {
