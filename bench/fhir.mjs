@@ -481,8 +481,15 @@ async function main() {
     });
     const obsPerPatient = obs.length / flags.patients;
     const auth = { authorization: `Bearer ${tok}` };
-    // one correctness probe of each before the load runs
-    const probeRead = await fhirGet(readPaths[0].slice('/fhir/R4/'.length), tok);
+    // one correctness probe of each before the load runs; a node that fell behind its peers while
+    // it indexed refuses reads (503) until it has caught up: that wait is measured, not failed
+    const tCurrent = now();
+    let probeRead = await fhirGet(readPaths[0].slice('/fhir/R4/'.length), tok);
+    while (probeRead.status === 503 && now() - tCurrent < 120_000) {
+      await sleep(250);
+      probeRead = await fhirGet(readPaths[0].slice('/fhir/R4/'.length), tok);
+    }
+    m.index.reads_refused_after_index_ms = round(now() - tCurrent, 0);
     if (probeRead.status !== 200 || probeRead.body.id !== obs[0].record) fail(`read probe: HTTP ${probeRead.status} ${JSON.stringify(probeRead.body).slice(0, 300)}`);
     const [pp, pc] = [...pairs.keys()][0].split('|');
     const probeSearch = await fhirGet(`Observation?patient=${pids[pp]}&code=${encodeURIComponent(`http://loinc.org|${pc}`)}`, tok);

@@ -5,6 +5,7 @@ import type { RecordsService } from '../modules/records/service.js';
 import { getRecord, getVersion, party, readBasis, type ReadBasis, type VersionState } from '../modules/records/state.js';
 import { getOrg } from '../modules/identity/state.js';
 import { parseFhir } from './json.js';
+import { Slices } from '../util/slices.js';
 
 /**
  * The clinical resources this node's organisation may read, as FHIR sees them (ADR 0006): a record
@@ -113,8 +114,11 @@ export class FhirResources {
     const candidates = new Map<string, string>();
     for (const v of idx.versionsSince(from)) candidates.set(v.record, v.patient);
     for (const patient of idx.consentChangesSince(from)) for (const v of idx.versionsOf(patient)) candidates.set(v.record, patient);
-    const kv = this.deps.view();
+    const slices = new Slices();
     for (const [record, patient] of candidates) {
+      await slices.next();
+      // the view of the height now: a block may have committed during the last slice
+      const kv = this.deps.view();
       const latest = getRecord(kv, record).latest;
       try {
         this.basis(kv, record, latest, 'treatment');
@@ -162,10 +166,16 @@ export class FhirResources {
   async find(type: string, patient: string | undefined, purpose: Purpose, test: (r: ServedResource) => boolean): Promise<Found[]> {
     const out: Found[] = [];
     const ids = await this.ids(type, patient);
-    const kv = this.deps.view();
+    const slices = new Slices();
+    let kv = this.deps.view();
     // the index has seen every committed block: a copy that fails the test is the latest, and out
-    const current = this.indexedHeight === this.deps.lastHeight();
+    let current = this.indexedHeight === this.deps.lastHeight();
     for (const record of ids) {
+      if (slices.sliceDue()) {
+        await slices.next();
+        kv = this.deps.view();
+        current = this.indexedHeight === this.deps.lastHeight();
+      }
       const cached = this.index.get(record);
       if (current && cached && !test(cached.served)) continue;
       try {
