@@ -375,8 +375,13 @@ describe('FHIR facade', () => {
     await rc.grant({ id: 'care', grantee: { org: 'founding-hospital' }, scope: 'all' });
     const record = (await rc.write(pid, observation('first'))).record;
     const bySystemCode = async (code: string) => ((await fhir.search({ resourceType: 'Observation', searchParams: { patient: pid, code: `http://loinc.org|${code}` } })) as { total: number }).total;
+    // plaintext the ledger cannot check: a writer's text that is not a FHIR resource is left out, not fatal to the index
+    const junk = (await rc.write(pid, observation('junk'), { json: 'this is not json' })).record;
+    await rc.write(pid, observation('null'), { json: 'null' });
     const code = observation().code.coding[0]!.code;
     expect(await bySystemCode(code)).toBe(1);
+    const junkRead = await fetch(`${w.t.url}/fhir/R4/Observation/${junk}`, { headers: { authorization: `Bearer ${token}` } });
+    expect([junkRead.status, ((await junkRead.json()) as { issue: { details: { text: string } }[] }).issue[0]!.details.text]).toEqual([422, 'INVALID_RESOURCE']);
     await rc.write(pid, { ...observation('second'), code: { coding: [{ system: 'http://loinc.org', code: '2339-0', display: 'Glucose' }] } }, { record });
     expect([await bySystemCode(code), await bySystemCode('2339-0')]).toEqual([0, 1]);
     await rc.revoke('care');

@@ -52,6 +52,9 @@ interface Entry {
   readonly served: ServedResource;
 }
 
+/** Why a version cannot be indexed that will not pass by itself (anything else is retried). */
+const PERMANENT = new Set(['CONSENT_REQUIRED', 'ERASED', 'NOT_FOUND', 'DECRYPTION_FAILED', 'INVALID_RESOURCE', 'HASH_MISMATCH']);
+
 /** A search candidate that passed its test and the consent check at the current height. */
 export interface Found {
   readonly loaded: Loaded;
@@ -89,11 +92,22 @@ export class FhirResources {
     const [content, envelope] = await Promise.all([this.deps.records.blobs.get(ver.content), this.deps.records.blobs.get(env.blob)]);
     if (!content || !envelope) throw new SalusError('BLOB_MISSING', `the ciphertext of ${record} v${version} is on no reachable node`);
     const plaintext = await openBlobs(content, envelope, this.deps.orgKeys.encryption.secretKey, recordAad(record, version, patient), this.deps.keyWrap);
-    const resource = parseFhir(new TextDecoder().decode(plaintext)) as Loaded['resource'];
+    // a writer's plaintext is not checked by the ledger: what is not a FHIR resource is refused, not indexed
+    let resource: Loaded['resource'];
+    try {
+      resource = parseFhir(new TextDecoder().decode(plaintext)) as Loaded['resource'];
+    } catch (e) {
+      throw new SalusError('INVALID_RESOURCE', `version ${version} of ${record} is not JSON: ${(e as Error).message}`, { record, version });
+    }
+    if (typeof resource !== 'object' || resource === null || Array.isArray(resource) || typeof resource.resourceType !== 'string') {
+      throw new SalusError('INVALID_RESOURCE', `version ${version} of ${record} is not a FHIR resource (no resourceType)`, { record, version });
+    }
     return { resource, record, version, patient, basis, ver };
   }
 
   private refreshing: Promise<void> | undefined;
+  /** records whose latest version could not be indexed for a passing reason (record → patient) */
+  private readonly retry = new Map<string, string>();
 
   /**
    * Brings the in-memory index up to the records index's height, incrementally: versions written
@@ -112,25 +126,35 @@ export class FhirResources {
     const from = this.indexedHeight;
     const idx = this.deps.records.index;
     const candidates = new Map<string, string>();
+    for (const [record, patient] of this.retry) candidates.set(record, patient);
     for (const v of idx.versionsSince(from)) candidates.set(v.record, v.patient);
     for (const patient of idx.consentChangesSince(from)) for (const v of idx.versionsOf(patient)) candidates.set(v.record, patient);
     const slices = new Slices();
     for (const [record, patient] of candidates) {
       await slices.next();
-      // the view of the height now: a block may have committed during the last slice
-      const kv = this.deps.view();
-      const latest = getRecord(kv, record).latest;
       try {
+        // the view of the height now: a block may have committed during the last slice
+        const kv = this.deps.view();
+        const latest = getRecord(kv, record).latest;
         this.basis(kv, record, latest, 'treatment');
         if (!getVersion(kv, record, latest).envelopes.some((e) => e.to === this.orgEnc)) {
           this.drop(record);
+          this.retry.delete(record);
           continue;
         }
         const l = await this.load(record, latest, 'treatment');
         this.put(record, { type: l.resource.resourceType, patient, latest, loaded: l, served: served(l) });
+        this.retry.delete(record);
       } catch (e) {
         if (!(e instanceof SalusError)) throw e;
-        this.drop(record);
+        if (PERMANENT.has(e.code)) {
+          this.drop(record);
+          this.retry.delete(record);
+        } else {
+          // a blob not replicated here yet, a peer that timed out: the old copy stays, and the
+          // record is tried again at the next catch-up rather than left out of searches for good
+          this.retry.set(record, patient);
+        }
       }
     }
     this.indexedHeight = target;
@@ -148,8 +172,8 @@ export class FhirResources {
     const old = this.index.get(record);
     if (!old) return;
     this.index.delete(record);
-    this.byType.get(old.type)?.delete(record);
-    this.byTypePatient.get(`${old.type}\0${old.patient}`)?.delete(record);
+    unset(this.byType, old.type, record);
+    unset(this.byTypePatient, `${old.type}\0${old.patient}`, record);
   }
 
   /** Record ids of a type, optionally of one patient, in the index's order. */
@@ -177,6 +201,8 @@ export class FhirResources {
         current = this.indexedHeight === this.deps.lastHeight();
       }
       const cached = this.index.get(record);
+      // the id lists are a snapshot: during a slice's pause a record may have changed type or patient
+      if (cached && (cached.type !== type || (patient !== undefined && cached.patient !== patient))) continue;
       if (current && cached && !test(cached.served)) continue;
       try {
         const rec = getRecord(kv, record);
@@ -189,8 +215,11 @@ export class FhirResources {
           out.push({ loaded: { ...e.loaded, basis, ver }, served: e.served });
         } else {
           const l = await this.load(record, latest, purpose);
+          // load waited on I/O: blocks may have committed meanwhile
+          kv = this.deps.view();
+          current = this.indexedHeight === this.deps.lastHeight();
           const r = served(l);
-          if (l.resource.resourceType === type && test(r)) out.push({ loaded: l, served: r });
+          if (l.resource.resourceType === type && (patient === undefined || l.patient === patient) && test(r)) out.push({ loaded: l, served: r });
         }
       } catch (e) {
         if (!(e instanceof SalusError)) throw e; // consent changed since indexing: not a match
@@ -208,6 +237,11 @@ export class FhirResources {
   }
 }
 
+
+function unset<K>(m: Map<K, Set<string>>, k: K, record: string): void {
+  const s = m.get(k);
+  if (s?.delete(record) && s.size === 0) m.delete(k);
+}
 
 function setOf<K>(m: Map<K, Set<string>>, k: K): Set<string> {
   let s = m.get(k);
