@@ -3,7 +3,7 @@ import { SalusError } from '@salus/core';
 import type { KV } from '../app/kv.js';
 import type { RecordsService } from '../modules/records/service.js';
 import { capability } from './capability.js';
-import { parseFhir, stringifyFhir } from './json.js';
+import { parseFhir, rawOf, writeAnswer } from './json.js';
 import { batch, transaction } from './bundles.js';
 import type { BlockStore } from '../ledger/blockstore.js';
 import type { Chain } from '../ledger/chain.js';
@@ -51,7 +51,7 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
   app.register(
     async (f) => {
       f.setErrorHandler((err, _req, reply) => sendOutcome(reply, err, d.log));
-      f.setReplySerializer((payload) => stringifyFhir(payload));
+      f.setReplySerializer((payload) => writeAnswer(payload));
       f.setNotFoundHandler((req, reply) => sendOutcome(reply, new SalusError('NOT_FOUND', `no FHIR route ${req.method} ${req.url.split('?')[0]}`), d.log));
 
       // FHIR's media type (and plain JSON, which some clients send); anything else is 415
@@ -296,8 +296,8 @@ function send(reply: FastifyReply, r: Served | Loaded): FastifyReply {
 
 function searchBundle(f: SearchResult, self: string) {
   const entry = [
-    ...f.entries.map((resource) => ({ fullUrl: `${resource.resourceType}/${resource.id}`, resource, search: { mode: 'match' } })),
-    ...f.included.map((resource) => ({ fullUrl: `${resource.resourceType}/${resource.id}`, resource, search: { mode: 'include' } })),
+    ...f.entries.map((resource) => ({ fullUrl: `${resource.resourceType}/${resource.id}`, resource: rawOf(resource), search: { mode: 'match' } })),
+    ...f.included.map((resource) => ({ fullUrl: `${resource.resourceType}/${resource.id}`, resource: rawOf(resource), search: { mode: 'include' } })),
     ...(f.ignored.length > 0 ? [{ resource: { ...operationOutcome('INVALID_FIELD', `ignored search parameters: ${f.ignored.join(', ')}`), issue: [{ severity: 'warning', code: 'not-supported', diagnostics: `ignored search parameters: ${f.ignored.join(', ')}` }] }, search: { mode: 'outcome' } }] : []),
   ];
   // FHIR JSON has no empty arrays: a count-only or empty result has no entry at all
