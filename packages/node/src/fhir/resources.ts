@@ -2,7 +2,7 @@ import { SalusError, type IdentityKeys, type KeyWrap, type Purpose } from '@salu
 import { openBlobs, recordAad } from '@salus/client';
 import type { KV } from '../app/kv.js';
 import type { RecordsService } from '../modules/records/service.js';
-import { getRecord, getVersion, party, readBasis, type ReadBasis, type VersionState } from '../modules/records/state.js';
+import { getRecord, getVersion, party, readBasis, type ReadBasis, type RecordState, type VersionState } from '../modules/records/state.js';
 import { getOrg } from '../modules/identity/state.js';
 import { parseFhir } from './json.js';
 import { Slices } from '../util/slices.js';
@@ -50,6 +50,8 @@ interface Entry {
   readonly loaded: Loaded;
   /** its served form, built once: searches match on it and send it as it is (never mutated) */
   readonly served: ServedResource;
+  /** the record's patient and authoring organisation (what a consent check reads of it; they never change) */
+  readonly rec: RecordState;
 }
 
 /** Why a version cannot be indexed that will not pass by itself (anything else is retried). */
@@ -143,7 +145,7 @@ export class FhirResources {
           continue;
         }
         const l = await this.load(record, latest, 'treatment');
-        this.put(record, { type: l.resource.resourceType, patient, latest, loaded: l, served: served(l) });
+        this.put(record, { type: l.resource.resourceType, patient, latest, loaded: l, served: served(l), rec: getRecord(kv, record) });
         this.retry.delete(record);
       } catch (e) {
         if (!(e instanceof SalusError)) throw e;
@@ -192,18 +194,32 @@ export class FhirResources {
     const ids = await this.ids(type, patient);
     const slices = new Slices();
     let kv = this.deps.view();
-    // the index has seen every committed block: a copy that fails the test is the latest, and out
+    let org = party(kv, this.deps.orgAdminKey);
+    // the index has seen every committed block: each cached copy is its record's latest version
     let current = this.indexedHeight === this.deps.lastHeight();
+    const now = Date.now();
     for (const record of ids) {
       if (slices.sliceDue()) {
         await slices.next();
         kv = this.deps.view();
+        org = party(kv, this.deps.orgAdminKey);
         current = this.indexedHeight === this.deps.lastHeight();
       }
       const cached = this.index.get(record);
       // the id lists are a snapshot: during a slice's pause a record may have changed type or patient
       if (cached && (cached.type !== type || (patient !== undefined && cached.patient !== patient))) continue;
-      if (current && cached && !test(cached.served)) continue;
+      if (current && cached) {
+        // no state read for the record: consent is checked at this height on the patient's state,
+        // with the record's and version's facts that never change (patient, author, tags, emergency)
+        if (!test(cached.served)) continue;
+        try {
+          const basis = readBasis(kv, org, record, cached.rec, cached.loaded.ver, purpose, now);
+          out.push({ loaded: { ...cached.loaded, basis }, served: cached.served });
+        } catch (e) {
+          if (!(e instanceof SalusError)) throw e;
+        }
+        continue;
+      }
       try {
         const rec = getRecord(kv, record);
         const latest = rec.latest;
