@@ -136,16 +136,10 @@ export class FhirResources {
       await slices.next();
       try {
         // the view of the height now: a block may have committed during the last slice
-        const kv = this.deps.view();
-        const latest = getRecord(kv, record).latest;
-        this.basis(kv, record, latest, 'treatment');
-        if (!getVersion(kv, record, latest).envelopes.some((e) => e.to === this.orgEnc)) {
-          this.drop(record);
-          this.retry.delete(record);
-          continue;
-        }
-        const l = await this.load(record, latest, 'treatment');
-        this.put(record, { type: l.resource.resourceType, patient, latest, loaded: l, served: served(l), rec: getRecord(kv, record) });
+        const rec = getRecord(this.deps.view(), record);
+        // load checks the organisation's right and its envelope (CONSENT_REQUIRED: dropped below)
+        const l = await this.load(record, rec.latest, 'treatment');
+        this.put(record, { type: l.resource.resourceType, patient, latest: rec.latest, loaded: l, served: served(l), rec });
         this.retry.delete(record);
       } catch (e) {
         if (!(e instanceof SalusError)) throw e;
@@ -193,50 +187,35 @@ export class FhirResources {
     const out: Found[] = [];
     const ids = await this.ids(type, patient);
     const slices = new Slices();
-    let kv = this.deps.view();
-    let org = party(kv, this.deps.orgAdminKey);
-    // the index has seen every committed block: each cached copy is its record's latest version
-    let current = this.indexedHeight === this.deps.lastHeight();
+    const look = () => {
+      const kv = this.deps.view();
+      // current: the index has seen every committed block, so each cached copy is its record's latest version
+      return { kv, org: party(kv, this.deps.orgAdminKey), current: this.indexedHeight === this.deps.lastHeight() };
+    };
+    let { kv, org, current } = look();
     const now = Date.now();
     for (const record of ids) {
       if (slices.sliceDue()) {
         await slices.next();
-        kv = this.deps.view();
-        org = party(kv, this.deps.orgAdminKey);
-        current = this.indexedHeight === this.deps.lastHeight();
+        ({ kv, org, current } = look());
       }
       const cached = this.index.get(record);
       // the id lists are a snapshot: during a slice's pause a record may have changed type or patient
       if (cached && (cached.type !== type || (patient !== undefined && cached.patient !== patient))) continue;
-      if (current && cached) {
-        // no state read for the record: consent is checked at this height on the patient's state,
-        // with the record's and version's facts that never change (patient, author, tags, emergency)
-        if (!test(cached.served)) continue;
-        try {
+      try {
+        const latest = current && cached ? cached.latest : getRecord(kv, record).latest;
+        if (cached && cached.latest === latest) {
+          if (!test(cached.served)) continue;
+          // consent at this height on the patient's state, with the record's and version's facts
+          // that never change (patient, author, tags, emergency): no state read for the record
           const basis = readBasis(kv, org, record, cached.rec, cached.loaded.ver, purpose, now);
           out.push({ loaded: { ...cached.loaded, basis }, served: cached.served });
-        } catch (e) {
-          if (!(e instanceof SalusError)) throw e;
+          continue;
         }
-        continue;
-      }
-      try {
-        const rec = getRecord(kv, record);
-        const latest = rec.latest;
-        const e = this.index.get(record);
-        const ver = getVersion(kv, record, latest);
-        if (e && e.latest === latest && e.loaded.ver.tx === ver.tx) {
-          if (!test(e.served)) continue;
-          const basis = readBasis(kv, party(kv, this.deps.orgAdminKey), record, rec, ver, purpose, Date.now());
-          out.push({ loaded: { ...e.loaded, basis, ver }, served: e.served });
-        } else {
-          const l = await this.load(record, latest, purpose);
-          // load waited on I/O: blocks may have committed meanwhile
-          kv = this.deps.view();
-          current = this.indexedHeight === this.deps.lastHeight();
-          const r = served(l);
-          if (l.resource.resourceType === type && (patient === undefined || l.patient === patient) && test(r)) out.push({ loaded: l, served: r });
-        }
+        const l = await this.load(record, latest, purpose);
+        ({ kv, org, current } = look()); // load waited on I/O: blocks may have committed meanwhile
+        const r = served(l);
+        if (l.resource.resourceType === type && (patient === undefined || l.patient === patient) && test(r)) out.push({ loaded: l, served: r });
       } catch (e) {
         if (!(e instanceof SalusError)) throw e; // consent changed since indexing: not a match
       }
@@ -252,7 +231,6 @@ export class FhirResources {
     return getOrg(this.deps.view(), this.deps.org)?.name ?? this.deps.org;
   }
 }
-
 
 function unset<K>(m: Map<K, Set<string>>, k: K, record: string): void {
   const s = m.get(k);

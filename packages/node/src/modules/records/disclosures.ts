@@ -17,6 +17,17 @@ export interface DisclosureOptions {
   readonly resubmitMs: number;
 }
 
+/** The parts of the node that the records module reads the ledger with and signs its transactions with. */
+export interface LedgerParts {
+  readonly chain: Chain;
+  readonly blocks: BlockStore;
+  readonly app: Application;
+  readonly ed: Ed25519;
+  readonly keys: IdentityKeys;
+  readonly nodeId: string;
+  readonly log: Logger;
+}
+
 /**
  * The rule "no read is served without its record reaching the ledger": a read first appends its
  * disclosure (with the reader's signed request) to this node's durable queue, and is refused with
@@ -32,15 +43,8 @@ export class DisclosureRecorder {
 
   constructor(
     private readonly opts: DisclosureOptions,
-    private readonly deps: {
+    private readonly deps: LedgerParts & {
       index: RecordsIndex;
-      chain: Chain;
-      blocks: BlockStore;
-      app: Application;
-      ed: Ed25519;
-      keys: IdentityKeys;
-      nodeId: string;
-      log: Logger;
       lastCommitAt: () => number;
       /** whether the ledger accepts this node's disclosure batches */
       mayDisclose: () => boolean;

@@ -1,20 +1,16 @@
 import { join } from 'node:path';
-import type { Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { SalusError, decodeTx, type Ed25519, type IdentityKeys } from '@salus/core';
+import { SalusError, decodeTx } from '@salus/core';
 import { blobHolders } from '../../blobs/placement.js';
 import { createNativeKeyWrap } from '../../crypto/native-hpke.js';
 import type { Metrics } from '../../api/metrics.js';
-import type { Chain } from '../../ledger/chain.js';
-import type { BlockStore } from '../../ledger/blockstore.js';
-import type { Application } from '../../app/application.js';
 import type { P2P } from '../../p2p/index.js';
 import { SqliteBlobStore, type BlobStore } from '../../blobs/store.js';
 import { BlobReplicator } from '../../blobs/replicator.js';
 import { readKeyFile } from '../../config/keyfile.js';
 import { validatorsForHeight } from '../governance/state.js';
 import { RecordsIndex } from './index-db.js';
-import { DisclosureRecorder, type DisclosureOptions } from './disclosures.js';
+import { DisclosureRecorder, type DisclosureOptions, type LedgerParts } from './disclosures.js';
 import { Custodian } from './custodian.js';
 import { recordsRoutes } from './http.js';
 import { blobRefs } from './module.js';
@@ -86,15 +82,8 @@ export class RecordsService {
 
   constructor(
     private readonly opts: RecordsOptions,
-    private readonly deps: {
+    private readonly deps: LedgerParts & {
       dataDir: string;
-      chain: Chain;
-      blocks: BlockStore;
-      app: Application;
-      ed: Ed25519;
-      keys: IdentityKeys;
-      nodeId: string;
-      log: Logger;
       metrics?: Metrics;
       /** whether block sync knows of peers ahead of this node */
       catchingUp?: () => boolean;
