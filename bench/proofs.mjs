@@ -29,7 +29,7 @@ import {
 } from './lib.mjs';
 import { openDb } from '../packages/node/dist/storage/db.js';
 import { BlockStore } from '../packages/node/dist/ledger/blockstore.js';
-import { encodeResult, resultsRoot } from '../packages/node/dist/app/result.js';
+import { encodeResult, resultsRoot } from '../packages/module/dist/result.js';
 
 const flags = parseFlags({ proofs: 5000, pureProofs: 300, validators: 4, blockTxs: 10_000, storeProofs: 200, targetUs: 1000 });
 const meter = loadMeter();

@@ -5,7 +5,6 @@ import {
   type Ed25519,
   type Validator,
   type ErrorCode,
-  ERROR_CATALOGUE,
   SalusError,
   decodeCommit,
   decodeHeader,
@@ -64,6 +63,8 @@ export interface ClientOptions {
   readonly fetch?: typeof fetch;
 }
 
+
+const ERROR_CODE = /^[A-Z][A-Z0-9_]{1,63}$/;
 /**
  * The typed API client. Every error from a node arrives as a SalusError with the node's code; proofs
  * returned by the node are verified here, in the client, against headers and commits.
@@ -102,7 +103,8 @@ export class SalusClient {
     }
     if (!res.ok && !(path === '/v1/verify' && data)) {
       const err = (data as { error?: { code?: ErrorCode; message?: string; meta?: Record<string, unknown> } })?.error;
-      const code: ErrorCode = err?.code && err.code in ERROR_CATALOGUE ? err.code : res.status >= 500 ? 'CORRUPT_DATA' : 'INVALID_FIELD';
+      // A module's codes are registered in the node, not here: any well-formed code is kept as the node said it.
+      const code: ErrorCode = typeof err?.code === 'string' && (err.code as string) !== 'INTERNAL' && ERROR_CODE.test(err.code) ? err.code : res.status >= 500 ? 'CORRUPT_DATA' : 'INVALID_FIELD';
       throw new SalusError(code, err?.message ?? `HTTP ${res.status}`, { status: res.status, ...err?.meta });
     }
     return data as T;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ERROR_CATALOGUE, SalusError, toHex, type ErrorCode } from '@salus/core';
+import { SalusError, errorCatalogue, toHex, type ErrorCode } from '@salus/core';
 import { SalusClient, Wallet } from '../src/index.js';
 
 /**
@@ -38,7 +38,7 @@ async function caught(p: Promise<unknown>): Promise<SalusError> {
 
 describe('SalusClient errors', () => {
   it('maps every catalogue code a node answers to a SalusError with that code, its message and meta', async () => {
-    for (const [code, { status }] of Object.entries(ERROR_CATALOGUE) as [ErrorCode, { status: number }][]) {
+    for (const [code, { status }] of errorCatalogue() as ReadonlyMap<ErrorCode, { status: number }>) {
       const { client } = scripted(() => nodeError(code, status, { expected: 4 }));
       const e = await caught(client.nextNonce('ab'.repeat(32)));
       expect(e.code).toBe(code);
@@ -47,8 +47,15 @@ describe('SalusClient errors', () => {
     }
   });
 
-  it('an unknown code or a bare status still gives a typed error', async () => {
-    expect((await caught(scripted(() => nodeError('NO_SUCH_CODE', 418)).client.status())).code).toBe('INVALID_FIELD');
+  it("keeps a module's code this process never registered, with the node's HTTP status", async () => {
+    const e = await caught(scripted(() => nodeError('CONSENT_REQUIRED', 403)).client.status());
+    expect(e.code).toBe('CONSENT_REQUIRED');
+    expect(e.status).toBe(403);
+  });
+
+  it('a malformed code or a bare status still gives a typed error', async () => {
+    expect((await caught(scripted(() => nodeError('no such code', 418)).client.status())).code).toBe('INVALID_FIELD');
+    expect((await caught(scripted(() => nodeError(42 as unknown as string, 418)).client.status())).code).toBe('INVALID_FIELD');
     expect((await caught(scripted(() => ({ status: 503, body: { oops: 1 } })).client.status())).code).toBe('CORRUPT_DATA');
     expect((await caught(scripted(() => ({ status: 500, body: { error: { code: 'INTERNAL', message: 'internal error' } } })).client.status())).code).toBe('CORRUPT_DATA');
     const html = await caught(scripted(() => ({ status: 502, text: '<html>bad gateway</html>' })).client.status());

@@ -1,9 +1,17 @@
 /**
  * The project's one error class. Every failure that can reach a user carries a code from the
- * catalogue below; callers match on `code`, never on message text. The HTTP edge maps the
- * catalogue's status straight to the response (see docs/errors.md, kept in step by a test).
+ * catalogue; callers match on `code`, never on message text. Core registers the codes of the
+ * infrastructure below; each module registers its own with `registerErrors` and declares them in
+ * `ErrorCodes` (TypeScript declaration merging), so core knows no domain's words and a misspelt
+ * code is still a type error. The HTTP edge maps a code's status straight to the response
+ * (docs/errors.md is kept in step by a test over every registered code).
  */
-export const ERROR_CATALOGUE = {
+export interface ErrorSpec {
+  readonly status: number;
+  readonly title: string;
+}
+
+const CORE_ERRORS = {
   MALFORMED_ENCODING: { status: 400, title: 'The bytes are not valid canonical CBOR or JSON.' },
   INVALID_FIELD: { status: 400, title: 'A field is missing, of the wrong type or out of range.' },
   WRONG_CHAIN: { status: 400, title: 'The transaction or message is for another chain.' },
@@ -26,21 +34,51 @@ export const ERROR_CATALOGUE = {
   DECRYPTION_FAILED: { status: 422, title: 'The ciphertext or envelope does not open with this key.' },
   CORRUPT_DATA: { status: 500, title: 'Stored data fails verification.' },
   CONFIG: { status: 400, title: 'The configuration or genesis is invalid.' },
-  NOT_THE_PATIENT: { status: 403, title: "Only the patient's own key may do this." },
-  CONSENT_REQUIRED: { status: 403, title: 'No active grant, authorship or emergency access covers this record for this party and purpose.' },
-  ERASED: { status: 410, title: "The patient's records were erased; only non-personal commitments remain." },
   BLOB_MISSING: { status: 404, title: 'A referenced ciphertext or envelope is not stored on this node or its peers.' },
   HASH_MISMATCH: { status: 422, title: 'The bytes do not hash to the content address they were stored under.' },
   REQUEST_EXPIRED: { status: 401, title: 'The signed request is too old, from the future, or replayed.' },
-  INVALID_RESOURCE: { status: 422, title: 'The resource violates the FHIR R4 definitions or a rule of this server.' },
-  PRECONDITION_FAILED: { status: 412, title: 'A condition of the request (If-Match version, a conditional match) does not hold.' },
-  METHOD_NOT_ALLOWED: { status: 405, title: 'This resource type does not take that interaction here.' },
-  GONE: { status: 410, title: 'The resource was deleted; its history remains.' },
   TOO_MANY_REQUESTS: { status: 429, title: 'A per-key or per-node limit of pending work is reached; retry later.' },
-  LEDGER_UNAVAILABLE: { status: 503, title: 'The ledger is not committing, so a disclosure could not be recorded; the read is refused.' },
 } as const;
 
-export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+/**
+ * The codes a SalusError may carry. Modules add theirs by declaration merging:
+ * `declare module '@salus/core' { interface ErrorCodes extends CodesOf<typeof MY_ERRORS> {} }`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface ErrorCodes extends CodesOf<typeof CORE_ERRORS> {}
+
+/** The keys of a catalogue, as the shape `ErrorCodes` merges. */
+export type CodesOf<T> = { readonly [K in keyof T]: true };
+
+export type ErrorCode = keyof ErrorCodes & string;
+
+const REGISTRY = new Map<string, ErrorSpec & { readonly owner: string }>();
+
+/**
+ * Registers an owner's error codes (module load time). A code belongs to one owner: registering it
+ * again with another meaning is a bug caught at start-up, not a silent override.
+ */
+export function registerErrors<const T extends Record<string, ErrorSpec>>(owner: string, errors: T): T {
+  for (const [code, spec] of Object.entries(errors)) {
+    if (!/^[A-Z][A-Z0-9_]{1,63}$/.test(code)) throw new SalusError('CONFIG', `error code ${code} of ${owner} is not UPPER_SNAKE_CASE`);
+    const had = REGISTRY.get(code);
+    if (had && (had.owner !== owner || had.status !== spec.status || had.title !== spec.title)) {
+      throw new SalusError('CONFIG', `error code ${code} of ${owner} is already registered by ${had.owner}`);
+    }
+    REGISTRY.set(code, { ...spec, owner });
+  }
+  return errors;
+}
+
+/** Every registered code with its status, title and owner, in registration order. */
+export function errorCatalogue(): ReadonlyMap<string, ErrorSpec & { readonly owner: string }> {
+  return REGISTRY;
+}
+
+/** The HTTP status of a code: as registered, else the one the error came with, else 500. */
+export function errorStatus(code: string, fallback = 500): number {
+  return REGISTRY.get(code)?.status ?? fallback;
+}
 
 export class SalusError extends Error {
   readonly code: ErrorCode;
@@ -53,14 +91,17 @@ export class SalusError extends Error {
     this.meta = meta;
   }
 
+  /** The registered status; a code this process does not know (an SDK reading a node's answer) keeps the HTTP status it came with. */
   get status(): number {
-    return ERROR_CATALOGUE[this.code].status;
+    return errorStatus(this.code, typeof this.meta.status === 'number' ? this.meta.status : 500);
   }
 
   toJSON(): { code: ErrorCode; message: string; meta: Record<string, unknown> } {
     return { code: this.code, message: this.message, meta: this.meta };
   }
 }
+
+registerErrors('core', CORE_ERRORS);
 
 export function isSalusError(e: unknown, code?: ErrorCode): e is SalusError {
   return e instanceof SalusError && (code === undefined || e.code === code);

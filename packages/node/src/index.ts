@@ -1,6 +1,6 @@
 export * from './node.js';
 export * from './config/options.js';
-export * from './config/genesis.js';
+export * from '@salus/module';
 export * from './config/home.js';
 export * from './config/keyfile.js';
 export * from './ledger/verify.js';

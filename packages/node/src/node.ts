@@ -14,7 +14,7 @@ import { createMetrics, type Metrics } from './api/metrics.js';
 import { verifyDataDir } from './ledger/verify.js';
 import { createNativeEd25519 } from './crypto/native-ed25519.js';
 import { mergeOptions, type NodeOptions, type NodeOptionsInput } from './config/options.js';
-import type { Genesis } from './config/genesis.js';
+import type { AppModule, Genesis } from '@salus/module';
 import { P2P } from './p2p/index.js';
 import { BftDriver } from './consensus/driver.js';
 import { BlockSync } from './consensus/sync.js';
@@ -38,6 +38,8 @@ export interface NodeInput {
   readonly options?: NodeOptionsInput;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** the installed modules (default: the registry, MODULES); a test plugs in its own */
+  readonly modules?: readonly AppModule[];
 }
 
 /**
@@ -73,7 +75,7 @@ export class SalusNode {
     try {
       this.state = new StateStore(this.db, this.opts.state);
       this.blocks = new BlockStore(this.db);
-      const app = createApplication(input.genesis.chainId, this.ed, this.state);
+      const app = createApplication(input.genesis.chainId, this.ed, this.state, this.modules);
       this.chain = new Chain(this.opts.chain, {
         db: this.db,
         genesis: input.genesis,
@@ -117,6 +119,10 @@ export class SalusNode {
   }
 
   private readonly apiApp;
+
+  get modules(): readonly AppModule[] {
+    return this.input.modules ?? MODULES;
+  }
 
   get nodeId(): string {
     return toHex(this.input.nodeKeys.signing.publicKey);
@@ -194,12 +200,13 @@ export class SalusNode {
       blocks: this.blocks,
       state: this.state,
       app: this.apiApp,
-      modules: MODULES,
+      modules: this.modules,
+      clock,
       metrics: this.metrics,
       nodeId: this.nodeId,
       consensus: () => this.consensusStatus(),
       observe: () => this.records.observe(),
-      verify: () => verifyDataDir(this.input.dbFile, { genesis: this.input.genesis, ed: this.ed, chain: this.opts.chain, state: this.opts.state }),
+      verify: () => verifyDataDir(this.input.dbFile, { genesis: this.input.genesis, ed: this.ed, chain: this.opts.chain, state: this.opts.state, modules: this.modules }),
       log: (msg, ctx) => this.log.error(ctx, msg),
       beforeSubmit: (bytes) => this.records.beforeSubmit(bytes),
       extraRoutes: (api) => {

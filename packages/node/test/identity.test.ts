@@ -3,7 +3,7 @@ import { Wallet } from '@salus/client';
 import { generateIdentityKeys, toHex } from '@salus/core';
 import { createLedger, ed, memberOf, type Ledger } from './ledger-harness.js';
 import { getKey, getOrg, patientKey, patientPseudonym } from '../src/modules/identity/state.js';
-import { nonceKey } from '../src/app/application.js';
+import { nonceKey } from '@salus/module';
 
 /**
  * The identity module through the application, block by block: patients register themselves or

@@ -19,13 +19,10 @@ import { StateStore } from '../src/state/store.js';
 import { BlockStore } from '../src/ledger/blockstore.js';
 import { Chain } from '../src/ledger/chain.js';
 import { createApplication, MODULES } from '../src/app/modules.js';
-import type { Application } from '../src/app/application.js';
-import type { KV } from '../src/app/kv.js';
-import type { TxResult } from '../src/app/result.js';
 import { installErrorHandler } from '../src/api/errors.js';
-import { parseGenesis, type Genesis } from '../src/config/genesis.js';
 import { mergeOptions } from '../src/config/options.js';
 import { createNativeEd25519 } from '../src/crypto/native-ed25519.js';
+import { type AppModule, type Application, type KV, type TxResult, parseGenesis, type Genesis } from '@salus/module';
 
 /**
  * A ledger in memory, without consensus or sockets: the real Chain, Application, modules and
@@ -64,12 +61,13 @@ export class Ledger {
   constructor(
     readonly genesis: Genesis,
     readonly orgs: readonly OrgFixture[],
+    readonly modules: readonly AppModule[] = MODULES,
   ) {
     this.db = openDb(':memory:', { memory: true });
     const opts = mergeOptions();
     this.state = new StateStore(this.db, opts.state);
     this.blocks = new BlockStore(this.db);
-    this.app = createApplication(genesis.chainId, ed, this.state);
+    this.app = createApplication(genesis.chainId, ed, this.state, modules);
     this.chain = new Chain(opts.chain, {
       db: this.db,
       genesis,
@@ -162,7 +160,8 @@ export class Ledger {
   async routes(): Promise<FastifyInstance> {
     const api = Fastify({ logger: false });
     installErrorHandler(api, () => undefined);
-    for (const m of MODULES) m.routes?.(api, () => ({ state: this.view() }));
+    const services = { chainId: this.genesis.chainId, nodeId: '00'.repeat(32), clock: { now: () => GENESIS_TIME + this.height * 1000 }, committed: () => this.view(), lastHeight: () => this.height };
+    for (const m of this.modules) m.routes?.(api, services);
     await api.ready();
     return api;
   }
@@ -176,7 +175,7 @@ export class Ledger {
  * A ledger whose genesis has `orgs` organisations, each running one validator of power 10, and
  * `observers` more organisations without a validator.
  */
-export function createLedger(o: { orgs: number; observers?: number; chainId?: string }): Ledger {
+export function createLedger(o: { orgs: number; observers?: number; chainId?: string; modules?: readonly AppModule[]; genesisModules?: Record<string, unknown> }): Ledger {
   const orgs: OrgFixture[] = [];
   const total = o.orgs + (o.observers ?? 0);
   for (let i = 0; i < total; i++) {
@@ -187,8 +186,9 @@ export function createLedger(o: { orgs: number; observers?: number; chainId?: st
     genesisTime: GENESIS_TIME,
     organisations: orgs.map((x) => ({ id: x.id, name: `Organisation ${x.id}`, kind: 'hospital', adminKey: x.admin.publicKeyHex, encryptionKey: toHex(x.admin.encryptionPublicKey) })),
     validators: orgs.filter((x) => x.validator).map((x) => ({ pubKey: toHex(x.validator!.signing.publicKey), power: 10, org: x.id })),
+    ...(o.genesisModules ? { modules: o.genesisModules } : {}),
   });
-  return new Ledger(genesis, orgs);
+  return new Ledger(genesis, orgs, o.modules);
 }
 
 export function memberOf(org: string, w: Wallet, role = 'practitioner', name = 'Dr Test') {

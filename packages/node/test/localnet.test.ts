@@ -7,9 +7,9 @@ import { generateIdentityKeys, toHex } from '@salus/core';
 import { initLocalnet, localnetHome } from '../src/config/localnet.js';
 import { joinHome } from '../src/config/home.js';
 import { writeKeyFile } from '../src/config/keyfile.js';
-import { parseGenesis } from '../src/config/genesis.js';
 import { tempDir } from './harness.js';
 import { FAST, MAIN, type NodeProc, freePortRange, getJson, height, patientTx, startNodeProcess, stopProcess, submit, waitFor } from './net-harness.js';
+import { parseGenesis } from '@salus/module';
 
 describe('a 4-validator network of real processes on loopback', () => {
   const dir = tempDir('salus-net-');

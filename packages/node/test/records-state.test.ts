@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { PURPOSES, SalusError, type Purpose } from '@salus/core';
-import { Overlay } from '../src/app/kv.js';
+import { SalusError } from '@salus/core';
+import { PURPOSES, type Purpose } from '@salus/client';
 import { keyKey, orgKey, patientKey } from '../src/modules/identity/state.js';
 import { RECORDS_TX_TYPES, parseRecordsPayload } from '../src/modules/records/payloads.js';
 import { type GrantState, type RecordState, type VersionState, allowedRecipients, party, patientRecordsKey, readBasis } from '../src/modules/records/state.js';
+import { Overlay } from '@salus/module';
 
 /**
  * The consent rules as pure functions of state, checked against a plain oracle over random grant

@@ -6,10 +6,10 @@ import { generateIdentityKeys, toHex } from '@salus/core';
 import { initLocalnet, localnetHome } from '../src/config/localnet.js';
 import { joinHome } from '../src/config/home.js';
 import { writeKeyFile } from '../src/config/keyfile.js';
-import { parseGenesis } from '../src/config/genesis.js';
 import { createNativeEd25519 } from '../src/crypto/native-ed25519.js';
 import { tempDir } from './harness.js';
 import { FAST, type NodeProc, freePortRange, getJson, height, startNodeProcess, stopProcess, waitFor } from './net-harness.js';
+import { parseGenesis } from '@salus/module';
 
 /**
  * Governance changes the validator set of a running network: a follower becomes the fifth

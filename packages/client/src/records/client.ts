@@ -1,4 +1,5 @@
-import { SalusError, fromHex, randomBytes, requestSignBytes, toHex, utf8ToBytes, type Purpose } from '@salus/core';
+import { SalusError, fromHex, randomBytes, requestSignBytes, toHex, utf8ToBytes } from '@salus/core';
+import type { Purpose } from './purposes.js';
 import type { Receipt, SalusClient, TxResponse } from '../api.js';
 import { Wallet } from '../wallet.js';
 import type { DisclosureEntry, GrantInput, GranteeInput, PreparedWrite, ReadResponse, ReadResult, ScopeInput } from './types.js';

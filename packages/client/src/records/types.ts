@@ -1,4 +1,4 @@
-import type { Purpose } from '@salus/core';
+import type { Purpose } from './purposes.js';
 import type { TxResponse } from '../api.js';
 
 /** The shapes RecordsClient takes and returns. */

@@ -1,4 +1,4 @@
-import { ERROR_CATALOGUE, SalusError } from '@salus/core';
+import { SalusError } from '@salus/core';
 import type { FastifyError, FastifyInstance } from 'fastify';
 
 /** One error shape at the HTTP edge: { error: { code, message, meta } } with the catalogue's status. */
@@ -15,7 +15,7 @@ export function installErrorHandler(app: FastifyInstance, log: (msg: string, ctx
       log('internal error', { err: err.message, stack: err.stack });
       return reply.status(500).send({ error: { code: 'INTERNAL', message: 'internal error', meta: {} } });
     }
-    return reply.status(ERROR_CATALOGUE[e.code].status).send({ error: e.toJSON() });
+    return reply.status(e.status).send({ error: e.toJSON() });
   });
   app.setNotFoundHandler((req, reply) => {
     const e = new SalusError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`);

@@ -5,20 +5,20 @@ import { SalusError, decode, decodeTx, fromHex, toHex, txHash, utf8ToBytes } fro
 import type { Chain } from '../ledger/chain.js';
 import type { BlockStore } from '../ledger/blockstore.js';
 import type { StateStore } from '../state/store.js';
-import type { Application } from '../app/application.js';
-import type { Module } from '../app/module.js';
 import type { ApiOptions } from '../config/options.js';
 import type { Metrics } from './metrics.js';
 import { commitView, headerView, jsonView, validatorsView } from './views.js';
 import { installErrorHandler } from './errors.js';
 import type { VerifyReport } from '../ledger/verify.js';
+import type { Application, AppModule, WallClock } from '@salus/module';
 
 export interface ApiDeps {
   readonly chain: Chain;
   readonly blocks: BlockStore;
   readonly state: StateStore;
   readonly app: Application;
-  readonly modules: readonly Module[];
+  readonly modules: readonly AppModule[];
+  readonly clock: WallClock;
   readonly metrics: Metrics;
   readonly nodeId: string;
   readonly consensus: () => Record<string, unknown>;
@@ -211,8 +211,17 @@ export async function createApi(opts: ApiOptions, d: ApiDeps): Promise<FastifyIn
     return reply.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics());
   });
 
-  const query = () => ({ state: d.app.committedView() });
-  for (const m of d.modules) m.routes?.(app, query);
+  app.get('/v1/modules', { schema: { tags: ['node'], summary: 'The installed modules: transaction types, events and error codes' } }, async () => ({
+    modules: d.modules.map((m) => ({
+      name: m.name,
+      txTypes: Object.entries(m.txs?.types ?? {}).map(([type, doc]) => ({ type, summary: doc.summary, open: doc.open === true })),
+      events: m.events ?? [],
+      errors: Object.entries(m.errors ?? {}).map(([code, e]) => ({ code, status: e.status, title: e.title })),
+    })),
+  }));
+
+  const services = { chainId: d.chain.chainId, nodeId: d.nodeId, clock: d.clock, committed: () => d.app.committedView(), lastHeight: () => d.chain.lastHeight() };
+  for (const m of d.modules) m.routes?.(app, services);
   d.extraRoutes?.(app);
   return app;
 }

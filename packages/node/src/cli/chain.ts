@@ -3,14 +3,13 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createNativeEd25519 } from '../crypto/native-ed25519.js';
 import { initHome, joinHome, loadHome, homePaths, parsePeer } from '../config/home.js';
-import { parseGenesis } from '../config/genesis.js';
 import { readKeyFile } from '../config/keyfile.js';
-import { ORG_KINDS, type OrgKind } from '../config/genesis.js';
 import { mergeOptions } from '../config/options.js';
 import { verifyDataDir } from '../ledger/verify.js';
 import { SalusNode } from '../node.js';
 import { print } from './keys.js';
 import { SalusError } from '@salus/core';
+import { parseGenesis, ORG_KINDS, type OrgKind } from '@salus/module';
 
 export const DEV_HOME = '.salus/dev';
 

@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { SalusError } from '@salus/core';
 import { Wallet } from '@salus/client';
 import { initLocalnet, localnetExists, localnetHome } from '../config/localnet.js';
-import { parseGenesis } from '../config/genesis.js';
 import { createNativeEd25519 } from '../crypto/native-ed25519.js';
 import { createNativeKeyWrap } from '../crypto/native-hpke.js';
 import { seedDemo, type DemoSummary } from '../demo/seed.js';
+import { parseGenesis } from '@salus/module';
 
 export const LOCALNET_DIR = '.salus/localnet';
 const MAIN = join(fileURLToPath(new URL('.', import.meta.url)), 'main.js');

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { PURPOSES, SalusError, type Purpose } from '@salus/core';
+import { SalusError } from '@salus/core';
+import { PURPOSES, type Purpose } from '@salus/client';
 import { RecordsClient, SalusClient, type GranteeInput, type ScopeInput } from '@salus/client';
 import { createNativeEd25519 } from '../crypto/native-ed25519.js';
 import { print } from './keys.js';

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SalusError, generateIdentityKeys, toHex, type IdentityKeys } from '@salus/core';
-import { parseGenesis, type Genesis, type OrgKind } from './genesis.js';
+import { parseGenesis, type Genesis, type OrgKind } from '@salus/module';
 import { readKeyFile, writeKeyFile } from './keyfile.js';
 import type { NodeOptionsInput } from './options.js';
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SalusError, generateIdentityKeys, toHex, type IdentityKeys } from '@salus/core';
-import { ORG_KINDS, parseGenesis, type Genesis, type OrgKind } from './genesis.js';
+import { ORG_KINDS, parseGenesis, type Genesis, type OrgKind } from '@salus/module';
 import { homePaths } from './home.js';
 import { writeKeyFile } from './keyfile.js';
 import type { NodeOptionsInput } from './options.js';

@@ -1,10 +1,10 @@
 import { SalusError, decodeTx, toHex, type Canonical } from '@salus/core';
 import type { Chain } from '../ledger/chain.js';
-import type { KV } from '../app/kv.js';
 import { parseRecordsPayload, type Grant } from '../modules/records/payloads.js';
 import { getPatient } from '../modules/records/state.js';
 import { consents } from './ledger-views.js';
 import type { Served } from './directory.js';
+import type { KV } from '@salus/module';
 
 /**
  * Creating a Consent is a grant (ADR 0006), and only the patient can grant: the Consent carries the

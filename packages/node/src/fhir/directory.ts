@@ -1,6 +1,6 @@
 import { SalusError } from '@salus/core';
-import type { KV } from '../app/kv.js';
 import { getOrg, keyKey, type KeyRecord, type OrgRecord } from '../modules/identity/state.js';
+import type { KV } from '@salus/module';
 
 /** Organization and Practitioner: views of the identity module's state (they change through governance and identity transactions). */
 export type Served = Record<string, unknown> & { resourceType: string; id: string };

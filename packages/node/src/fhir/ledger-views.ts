@@ -1,9 +1,9 @@
 import { SalusError, decodeTx, fromHex } from '@salus/core';
-import type { KV } from '../app/kv.js';
 import type { BlockStore } from '../ledger/blockstore.js';
 import type { RecordsIndex } from '../modules/records/index-db.js';
 import { patientRecords, type GrantState } from '../modules/records/state.js';
 import type { Served } from './directory.js';
+import type { KV } from '@salus/module';
 
 /**
  * FHIR views of ledger facts about a patient (ADR 0006): each on-chain grant as a Consent, and the

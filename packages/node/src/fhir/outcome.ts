@@ -1,4 +1,4 @@
-import { ERROR_CATALOGUE, SalusError } from '@salus/core';
+import { SalusError } from '@salus/core';
 import type { FastifyError, FastifyReply } from 'fastify';
 
 /** FHIR errors: an OperationOutcome with the HTTP status of the catalogue (and FHIR's issue codes). */
@@ -40,7 +40,7 @@ export function sendOutcome(reply: FastifyReply, err: unknown, log: (msg: string
     return reply.status(500).type('application/fhir+json').send(operationOutcome('INTERNAL', 'internal error', 'fatal'));
   }
   // an unauthenticated caller is 401, whatever the underlying reason; a revoked key is no longer anyone
-  const status = e.code === 'UNREGISTERED_SIGNER' ? 401 : ERROR_CATALOGUE[e.code].status;
+  const status = e.code === 'UNREGISTERED_SIGNER' ? 401 : e.status;
   if (status === 401) reply.header('www-authenticate', 'Bearer realm="fhir"');
   if (status === 429) reply.header('retry-after', '1');
   return reply.status(status).type('application/fhir+json').send(operationOutcome(e.code, e.message));

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { SalusError, type Purpose } from '@salus/core';
+import { SalusError } from '@salus/core';
+import { type Purpose } from '@salus/client';
 import { PATIENT_ID, RECORD_ID } from '../modules/records/payloads.js';
 import type { FhirCaller } from './auth.js';
 import { directory, organization, practitioner, type Served } from './directory.js';

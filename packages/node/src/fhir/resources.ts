@@ -1,11 +1,12 @@
-import { SalusError, type IdentityKeys, type KeyWrap, type Purpose } from '@salus/core';
+import { SalusError, type IdentityKeys, type KeyWrap } from '@salus/core';
+import { type Purpose } from '@salus/client';
 import { openBlobs, recordAad } from '@salus/client';
-import type { KV } from '../app/kv.js';
 import type { RecordsService } from '../modules/records/service.js';
 import { getRecord, getVersion, party, readBasis, type ReadBasis, type RecordState, type VersionState } from '../modules/records/state.js';
 import { getOrg } from '../modules/identity/state.js';
 import { parseFhir } from './json.js';
 import { Slices } from '../util/slices.js';
+import type { KV } from '@salus/module';
 
 /**
  * The clinical resources this node's organisation may read, as FHIR sees them (ADR 0006): a record

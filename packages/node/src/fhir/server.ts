@@ -1,6 +1,6 @@
+import './errors.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SalusError } from '@salus/core';
-import type { KV } from '../app/kv.js';
 import type { RecordsService } from '../modules/records/service.js';
 import { capability } from './capability.js';
 import { parseFhir, rawOf, writeAnswer } from './json.js';
@@ -15,6 +15,7 @@ import { allows, type Interaction } from './scopes.js';
 import { operationOutcome, sendOutcome } from './outcome.js';
 import { FhirWriter } from './writes.js';
 import { asResource, disclose, isDeleted, latestOf, one, purposeOf, readClinical, readOne, resolveRecord, search, type SearchResult } from './reads.js';
+import type { KV } from '@salus/module';
 
 /**
  * The FHIR R4 REST API of a node, first part (ADR 0006): capability statement, read, vread,

@@ -3,8 +3,8 @@ import { openDb, type Db } from '../storage/db.js';
 import { StateStore, type StateStoreOptions } from '../state/store.js';
 import { BlockStore } from './blockstore.js';
 import { Chain, type ChainOptions } from './chain.js';
-import type { Genesis } from '../config/genesis.js';
 import { createApplication } from '../app/modules.js';
+import type { AppModule, Genesis } from '@salus/module';
 
 export interface VerifyReport {
   readonly ok: boolean;
@@ -18,6 +18,8 @@ export interface VerifyOptions {
   readonly ed: Ed25519;
   readonly chain: ChainOptions;
   readonly state: StateStoreOptions;
+  /** the modules the chain runs (default: the registry) */
+  readonly modules?: readonly AppModule[];
 }
 
 /** Tables compared row by row with a replay from genesis, and the key column that names a row. */
@@ -52,7 +54,7 @@ export function verifyDb(db: Db, o: VerifyOptions): VerifyReport {
     try {
       const replayState = new StateStore(replayDb, o.state);
       const replayBlocks = new BlockStore(replayDb);
-      const app = createApplication(o.genesis.chainId, o.ed, replayState);
+      const app = createApplication(o.genesis.chainId, o.ed, replayState, o.modules);
       const chain = new Chain(o.chain, { db: replayDb, genesis: o.genesis, ed: o.ed, app, state: replayState, blocks: replayBlocks });
       chain.open();
       const last = stored.latestHeight();

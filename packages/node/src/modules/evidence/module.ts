@@ -1,9 +1,9 @@
 import { SalusError, bytesEqual, toHex, v, type Canonical } from '@salus/core';
 import { decodeEvidence, verifyDuplicateVoteEvidence, defaultTendermintOptions } from '@salus/consensus';
-import type { Module } from '../../app/module.js';
 import { toConsensusValidators, validatorsForHeight } from '../governance/state.js';
 import { evidenceRoutes } from './routes.js';
 import { type FaultyRecord, EVIDENCE_AGE_BLOCKS_MAX, evidenceKey, faultyKey } from './state.js';
+import type { AppModule, TxContext } from '@salus/module';
 
 /**
  * Evidence of double signing (CometBFT's evidence module): two conflicting votes signed by one
@@ -18,30 +18,32 @@ function parse(payload: Canonical): Uint8Array {
   return v.bytes(r.evidence, 'evidence');
 }
 
-export const evidenceModule: Module = {
+function deliver(ctx: TxContext, _type: string, payload: Canonical): void {
+  const ev = decodeEvidence(parse(payload), { chainId: ctx.chainId, roundMax: defaultTendermintOptions.roundMax });
+  const { voteA: a } = ev;
+  if (a.height > ctx.height || ctx.height - a.height > EVIDENCE_AGE_BLOCKS_MAX) {
+    throw new SalusError('INVALID_FIELD', `evidence for height ${a.height} is outside the ${EVIDENCE_AGE_BLOCKS_MAX} blocks before ${ctx.height}`);
+  }
+  const validators = toConsensusValidators(validatorsForHeight(ctx.state, ctx.height));
+  verifyDuplicateVoteEvidence(ctx.ed, ctx.chainId, ev, validators);
+  const validator = toHex(a.validator);
+  const id = evidenceKey(validator, a.height, a.round, a.type);
+  if (ctx.state.has(id)) throw new SalusError('CONFLICT', 'this double signature is already recorded');
+  ctx.state.set(id, { reportedAt: ctx.height, tx: toHex(ctx.txHash), reporter: ctx.signerHex });
+  const prev = ctx.state.get(faultyKey(validator)) as FaultyRecord | undefined;
+  const power = validators.find((x) => bytesEqual(x.pubKey, a.validator))?.power ?? 0;
+  const rec: FaultyRecord = { validator, power, offences: (prev?.offences ?? 0) + 1, firstHeight: prev?.firstHeight ?? a.height, lastHeight: a.height, lastReportedAt: ctx.height };
+  ctx.state.set(faultyKey(validator), rec as unknown as Canonical);
+  ctx.emit('evidence.double_sign', { validator, height: a.height, round: a.round, type: a.type });
+}
+
+export const evidenceModule: AppModule = {
   name: 'evidence',
-  txTypes: ['submit'],
-  openTypes: ['submit'],
-  checkPayload: (_type, payload) => void parse(payload),
-
-  execute(ctx, _type, payload) {
-    const ev = decodeEvidence(parse(payload), { chainId: ctx.chainId, roundMax: defaultTendermintOptions.roundMax });
-    const { voteA: a } = ev;
-    if (a.height > ctx.height || ctx.height - a.height > EVIDENCE_AGE_BLOCKS_MAX) {
-      throw new SalusError('INVALID_FIELD', `evidence for height ${a.height} is outside the ${EVIDENCE_AGE_BLOCKS_MAX} blocks before ${ctx.height}`);
-    }
-    const validators = toConsensusValidators(validatorsForHeight(ctx.state, ctx.height));
-    verifyDuplicateVoteEvidence(ctx.ed, ctx.chainId, ev, validators);
-    const validator = toHex(a.validator);
-    const id = evidenceKey(validator, a.height, a.round, a.type);
-    if (ctx.state.has(id)) throw new SalusError('CONFLICT', 'this double signature is already recorded');
-    ctx.state.set(id, { reportedAt: ctx.height, tx: toHex(ctx.txHash), reporter: ctx.signerHex });
-    const prev = ctx.state.get(faultyKey(validator)) as FaultyRecord | undefined;
-    const power = validators.find((x) => bytesEqual(x.pubKey, a.validator))?.power ?? 0;
-    const rec: FaultyRecord = { validator, power, offences: (prev?.offences ?? 0) + 1, firstHeight: prev?.firstHeight ?? a.height, lastHeight: a.height, lastReportedAt: ctx.height };
-    ctx.state.set(faultyKey(validator), rec as unknown as Canonical);
-    ctx.emit('evidence.double_sign', { validator, height: a.height, round: a.round, type: a.type });
+  txs: {
+    types: { submit: { summary: 'Two conflicting votes signed by one validator', open: true } },
+    check: (_type, payload) => void parse(payload),
+    deliver,
   },
-
+  events: [{ type: 'evidence.double_sign', attributes: ['validator', 'height', 'round', 'type'] }],
   routes: evidenceRoutes,
 };

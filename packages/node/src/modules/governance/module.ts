@@ -1,7 +1,4 @@
 import { SalusError, toHex, v, type Canonical } from '@salus/core';
-import type { Module, TxContext } from '../../app/module.js';
-import type { KV } from '../../app/kv.js';
-import { HEX32, parseOrg, parseValidator, type Genesis, type GenesisOrg, type GenesisValidator } from '../../config/genesis.js';
 import { activeKey, getOrg } from '../identity/state.js';
 import { createOrg } from '../identity/module.js';
 import {
@@ -12,10 +9,12 @@ import {
   type PendingValset,
   type ValidatorRecord,
   proposalKey,
+  toConsensusValidators,
   validatorsForHeight,
   votingOrgs,
 } from './state.js';
 import { governanceRoutes } from './routes.js';
+import { type AppModule, type TxContext, type KV, HEX32, parseOrg, parseValidator, type Genesis, type GenesisOrg, type GenesisValidator } from '@salus/module';
 
 /**
  * Governance: the organisations that run validators decide, by more than two thirds of them, to
@@ -121,36 +120,52 @@ function tally(ctx: TxContext, p: Proposal): Proposal {
   return p;
 }
 
-export const governanceModule: Module = {
+function deliver(ctx: TxContext, type: string, payload: Canonical): void {
+  const p = parse(type, payload);
+  const org = voterOrg(ctx.state, ctx.signerHex);
+  if (type === 'propose') {
+    checkAction(ctx.state, p.action!, ctx.height);
+    const id = toHex(ctx.txHash);
+    const proposal = tally(ctx, { id, action: p.action!, proposer: org, height: ctx.height, votes: { [org]: true }, status: 'open' });
+    ctx.state.set(proposalKey(id), proposal);
+    ctx.emit('governance.proposed', { proposal: id, status: proposal.status });
+    return;
+  }
+  const existing = ctx.state.get(proposalKey(p.proposal!)) as Proposal | undefined;
+  if (!existing) throw new SalusError('NOT_FOUND', `no proposal ${p.proposal}`);
+  if (existing.status !== 'open') throw new SalusError('CONFLICT', `proposal is already ${existing.status}`);
+  if (org in existing.votes) throw new SalusError('CONFLICT', `organisation ${org} has already voted`);
+  const updated = tally(ctx, { ...existing, votes: { ...existing.votes, [org]: p.approve! } });
+  ctx.state.set(proposalKey(updated.id), updated);
+  ctx.emit('governance.voted', { proposal: updated.id, org, approve: p.approve!, status: updated.status });
+}
+
+export const governanceModule: AppModule = {
   name: 'governance',
-  txTypes: ['propose', 'vote'],
-  checkPayload: (type, payload) => void parse(type, payload),
-
-  execute(ctx, type, payload) {
-    const p = parse(type, payload);
-    const org = voterOrg(ctx.state, ctx.signerHex);
-    if (type === 'propose') {
-      checkAction(ctx.state, p.action!, ctx.height);
-      const id = toHex(ctx.txHash);
-      const proposal = tally(ctx, { id, action: p.action!, proposer: org, height: ctx.height, votes: { [org]: true }, status: 'open' });
-      ctx.state.set(proposalKey(id), proposal);
-      ctx.emit('governance.proposed', { proposal: id, status: proposal.status });
-      return;
-    }
-    const existing = ctx.state.get(proposalKey(p.proposal!)) as Proposal | undefined;
-    if (!existing) throw new SalusError('NOT_FOUND', `no proposal ${p.proposal}`);
-    if (existing.status !== 'open') throw new SalusError('CONFLICT', `proposal is already ${existing.status}`);
-    if (org in existing.votes) throw new SalusError('CONFLICT', `organisation ${org} has already voted`);
-    const updated = tally(ctx, { ...existing, votes: { ...existing.votes, [org]: p.approve! } });
-    ctx.state.set(proposalKey(updated.id), updated);
-    ctx.emit('governance.voted', { proposal: updated.id, org, approve: p.approve!, status: updated.status });
+  txs: {
+    types: {
+      propose: { summary: 'An admin of a validator-running organisation proposes add_org, set_validator or remove_validator' },
+      vote: { summary: 'An admin of a validator-running organisation votes on an open proposal' },
+    },
+    check: (type, payload) => void parse(type, payload),
+    deliver,
   },
-
-  initGenesis(kv: KV, genesis: Genesis) {
-    const vals = [...genesis.validators].sort((a, b) => (a.pubKey < b.pubKey ? -1 : 1));
-    kv.set(VALIDATORS_KEY, vals);
+  genesis: {
+    // the founding validators are the chain's own (genesis.validators), already validated with it
+    validate: () => undefined,
+    init(kv: KV, _section: unknown, genesis: Genesis) {
+      const vals = [...genesis.validators].sort((a, b) => (a.pubKey < b.pubKey ? -1 : 1));
+      kv.set(VALIDATORS_KEY, vals);
+    },
   },
-
-  beginBlock: activateDueValset,
+  beginBlock: (ctx) => activateDueValset(ctx.state, ctx.height),
+  // the validator set that signs the next block goes back to the ledger, which imports no module
+  endBlock: (ctx) => ({ nextValidators: toConsensusValidators(validatorsForHeight(ctx.state, ctx.height + 1)) }),
+  events: [
+    { type: 'governance.proposed', attributes: ['proposal', 'status'] },
+    { type: 'governance.voted', attributes: ['proposal', 'org', 'approve', 'status'] },
+    { type: 'governance.org_added', attributes: ['org'] },
+    { type: 'governance.validators_changed', attributes: ['effectiveHeight', 'count'] },
+  ],
   routes: governanceRoutes,
 };

@@ -1,6 +1,5 @@
 import { fromHex, type Validator } from '@salus/core';
-import type { KV } from '../../app/kv.js';
-import type { GenesisValidator } from '../../config/genesis.js';
+import type { KV, GenesisValidator } from '@salus/module';
 
 export const VALIDATORS_KEY = 'governance/validators';
 export const NEXT_VALIDATORS_KEY = 'governance/next_validators';

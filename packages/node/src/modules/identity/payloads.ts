@@ -1,6 +1,6 @@
 import { SalusError, v, type Canonical } from '@salus/core';
-import { HEX32, ORG_ID } from '../../config/genesis.js';
 import { MEMBER_ROLES } from './state.js';
+import { HEX32, ORG_ID } from '@salus/module';
 
 /** Transaction types of the identity module and their stateless checks. */
 export const IDENTITY_TX_TYPES = ['register_patient', 'onboard_patient', 'add_member', 'rotate_key', 'revoke_member', 'handover_patient'] as const;

@@ -1,6 +1,5 @@
 import { SalusError } from '@salus/core';
-import type { KV } from '../../app/kv.js';
-import type { OrgKind } from '../../config/genesis.js';
+import type { KV, OrgKind } from '@salus/module';
 
 /** The keys the identity module owns, and typed access to them. */
 export const ROLES = ['admin', 'practitioner', 'service', 'device', 'emergency', 'patient'] as const;

@@ -2,11 +2,11 @@ import type { Logger } from 'pino';
 import { encodeTx, fromHex, signTx, toHex, type Ed25519, type IdentityKeys, type KeyWrap } from '@salus/core';
 import { blobHash, recordAad, rewrap } from '@salus/client';
 import type { Chain } from '../../ledger/chain.js';
-import type { Application } from '../../app/application.js';
 import type { BlobStore } from '../../blobs/store.js';
 import { activeKey } from '../identity/state.js';
 import type { IndexedBlockTx, RecordsIndex } from './index-db.js';
 import { getRecord, getVersion, patientRecords } from './state.js';
+import type { Application } from '@salus/module';
 
 /**
  * The organisation's key custodian: the simple first design of emergency key release

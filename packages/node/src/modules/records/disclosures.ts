@@ -2,9 +2,9 @@ import type { Logger } from 'pino';
 import { SalusError, decode, encodeTx, fromHex, signTx, type Canonical, type Ed25519, type IdentityKeys } from '@salus/core';
 import type { Chain } from '../../ledger/chain.js';
 import type { BlockStore } from '../../ledger/blockstore.js';
-import type { Application } from '../../app/application.js';
 import type { IndexedBlockTx, RecordsIndex } from './index-db.js';
 import { RECORDS_LIMITS, entryTuple, type DisclosureEntry } from './payloads.js';
+import type { Application } from '@salus/module';
 
 export interface DisclosureOptions {
   /** how often queued disclosures are signed into a transaction */

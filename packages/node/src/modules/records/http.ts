@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { SalusError, type Ed25519, type Purpose, type SignedRequest } from '@salus/core';
+import { SalusError, type Ed25519, type SignedRequest } from '@salus/core';
+import { PURPOSES, isPurpose, type Purpose } from '@salus/client';
 import { RequestGuard, UploadQuota } from '../../api/signed-requests.js';
-import type { KV } from '../../app/kv.js';
 import { blobSha256, type BlobStore } from '../../blobs/store.js';
 import { getOrg } from '../identity/state.js';
 import type { RecordsIndex } from './index-db.js';
@@ -20,6 +20,7 @@ import {
   readBasis,
   requireNotErased,
 } from './state.js';
+import type { KV } from '@salus/module';
 
 export interface RecordsHttpDeps {
   readonly chainId: string;
@@ -63,7 +64,11 @@ function partyEncryptionKeys(kv: KV, p: Party, patient: string): Set<string> {
 export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
   const guard = new RequestGuard({ chainId: d.chainId, nodeId: d.nodeId, ed: d.ed, skewMs: d.requestSkewMs, noncesMax: 500_000 });
   const quota = new UploadQuota({ bytesPerWindow: d.uploadBytesPerHour, windowMs: 3600_000 });
-  const auth = (req: FastifyRequest, bodyHash = ''): SignedRequest => guard.check(req, bodyHash);
+  const auth = (req: FastifyRequest, bodyHash = ''): SignedRequest & { purpose: Purpose } => {
+    const who = guard.check(req, bodyHash);
+    if (!isPurpose(who.purpose)) throw new SalusError('INVALID_FIELD', `purpose must be one of ${PURPOSES.join(', ')}`, { purpose: who.purpose });
+    return { ...who, purpose: who.purpose };
+  };
   /** Query parameters of one value each, as strings (a repeated parameter is an error, not a crash). */
   const q = (req: FastifyRequest, name: string): string | undefined => {
     const v = (req.query as Record<string, unknown>)[name];
@@ -147,7 +152,7 @@ export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
     const rec = getRecord(kv, id);
     const ver = getVersion(kv, id, version);
     const p = party(kv, who.key);
-    const basis = readBasis(kv, p, id, rec, ver, who.purpose as Purpose, Date.now());
+    const basis = readBasis(kv, p, id, rec, ver, who.purpose, Date.now());
     const keys = partyEncryptionKeys(kv, p, rec.patient);
     const envs = ver.envelopes.filter((e) => keys.has(e.to));
     if (envs.length === 0) throw new SalusError('NOT_FOUND', `version ${version} of ${id} has no envelope for this party's keys yet`, { record: id, version });
@@ -159,7 +164,7 @@ export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
       got = await Promise.all(hashes.map((h) => d.blobs.get(h)));
     }
     if (got.some((b) => !b)) throw new SalusError('BLOB_MISSING', `the ciphertext of ${id} v${version} is on no reachable node`, { record: id, version });
-    await d.disclosures.record({ patient: rec.patient, record: id, version, reader: who.key, purpose: who.purpose as Purpose, at: who.at, nonce: who.nonce, sig: who.sig, basis });
+    await d.disclosures.record({ patient: rec.patient, record: id, version, reader: who.key, purpose: who.purpose, at: who.at, nonce: who.nonce, sig: who.sig, basis });
     d.onRead?.(basis);
     return {
       record: id,
@@ -220,7 +225,7 @@ export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
         const rec = getRecord(kv, v.record);
         const ver = getVersion(kv, v.record, v.version);
         try {
-          const basis = readBasis(kv, p, v.record, rec, ver, who.purpose as Purpose, now);
+          const basis = readBasis(kv, p, v.record, rec, ver, who.purpose, now);
           out.push({ record: v.record, version: v.version, latest: rec.latest === v.version, height: v.height, emergency: ver.emergency, basis, org: ver.org });
         } catch (e) {
           if (!(e instanceof SalusError) || e.code !== 'CONSENT_REQUIRED') throw e;

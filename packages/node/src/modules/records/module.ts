@@ -1,9 +1,8 @@
+import { RECORDS_ERRORS } from './errors.js';
 import { SalusError, toHex, type Canonical } from '@salus/core';
-import type { Module, TxContext } from '../../app/module.js';
 import { activeKey, getOrg } from '../identity/state.js';
 import { validatorsForHeight } from '../governance/state.js';
 import {
-  RECORDS_TX_TYPES,
   parseRecordsPayload,
   type RecordsTxType,
   type AddEnvelopes,
@@ -39,6 +38,7 @@ import {
   withGrant,
 } from './state.js';
 import { recordsStateRoutes } from './routes.js';
+import type { AppModule, TxContext, TxTypeDoc } from '@salus/module';
 
 /**
  * Records: patient-controlled, encrypted health records. The ledger holds only opaque ids, the
@@ -208,17 +208,38 @@ const HANDLERS: { readonly [T in RecordsTxType]: (ctx: TxContext, p: never) => v
   erase,
 };
 
-export const recordsModule: Module = {
-  name: 'records',
-  txTypes: RECORDS_TX_TYPES,
+const TX_TYPES: Record<RecordsTxType, TxTypeDoc> = {
+  set_keyring: { summary: "Stores the patient's sealed keyring (tag key) blob" },
+  write: { summary: 'A new version of a record: ciphertext and envelope hashes, consent checked' },
+  write_batch: { summary: 'Up to 100 writes, all or nothing (a FHIR transaction Bundle)' },
+  add_envelopes: { summary: 'Wraps an existing version for new recipients (a new grantee, a hand-over)' },
+  grant: { summary: 'The patient grants a party a scope, actions and purposes until a time' },
+  revoke: { summary: 'The patient revokes or narrows a grant' },
+  break_glass: { summary: 'An emergency-role key opens the emergency data set for minutes' },
   // a follower's node key need not be registered to record its disclosures: the handler checks it
-  openTypes: ['disclose'],
-  checkPayload: (type, payload) => void parseRecordsPayload(type, payload),
+  disclose: { summary: 'A node records the reads it served (batched)', open: true },
+  erase: { summary: "The patient's erasure: every node deletes ciphertexts and envelopes" },
+};
 
-  execute(ctx, type, payload) {
-    HANDLERS[type as RecordsTxType](ctx, parseRecordsPayload(type, payload) as never);
+export const recordsModule: AppModule = {
+  name: 'records',
+  txs: {
+    types: TX_TYPES,
+    check: (type, payload) => void parseRecordsPayload(type, payload),
+    deliver: (ctx, type, payload) => HANDLERS[type as RecordsTxType](ctx, parseRecordsPayload(type, payload) as never),
   },
-
+  errors: RECORDS_ERRORS,
+  events: [
+    { type: 'records.written', attributes: ['patient', 'record', 'version', 'org'] },
+    { type: 'records.envelopes_added', attributes: ['patient', 'record', 'version', 'count'] },
+    { type: 'records.granted', attributes: ['patient', 'id'] },
+    { type: 'records.grant_changed', attributes: ['patient', 'id'] },
+    { type: 'records.revoked', attributes: ['patient', 'id'] },
+    { type: 'records.break_glass', attributes: ['patient', 'key', 'org', 'until'] },
+    { type: 'records.disclosed', attributes: ['count'] },
+    { type: 'records.erased', attributes: ['patient'] },
+    { type: 'records.keyring_set', attributes: ['patient'] },
+  ],
   routes: recordsStateRoutes,
 };
 

@@ -1,5 +1,6 @@
-import { PURPOSES, SalusError, fromHex, toHex, v, type Canonical, type Purpose } from '@salus/core';
-import { HEX32, ORG_ID } from '../../config/genesis.js';
+import { SalusError, fromHex, toHex, v, type Canonical } from '@salus/core';
+import { PURPOSES, type Purpose } from '@salus/client';
+import { HEX32, ORG_ID } from '@salus/module';
 
 /** Transaction types of the records module and their stateless checks. */
 export const RECORDS_TX_TYPES = ['set_keyring', 'write', 'write_batch', 'add_envelopes', 'grant', 'revoke', 'break_glass', 'disclose', 'erase'] as const;

@@ -16,7 +16,7 @@ import { recordsRoutes } from './http.js';
 import { blobRefs } from './module.js';
 import { patientRecords } from './state.js';
 import { activeKey } from '../identity/state.js';
-import type { KV } from '../../app/kv.js';
+import type { KV } from '@salus/module';
 
 export interface RecordsOptions extends DisclosureOptions {
   /** how many validators hold each blob (0: every node) */

@@ -1,7 +1,8 @@
-import { SalusError, type Purpose } from '@salus/core';
-import type { KV } from '../../app/kv.js';
+import { SalusError } from '@salus/core';
+import { type Purpose } from '@salus/client';
 import { activeKey, getOrg, patientKey, type KeyRecord } from '../identity/state.js';
 import { RECORDS_LIMITS, type Action, type EnvelopeRef, type Grant } from './payloads.js';
+import type { KV } from '@salus/module';
 
 /** The keys the records module owns, and the consent rules both the handlers and the read path apply. */
 export const patientRecordsKey = (p: string) => `records/patient/${p}`;

@@ -17,12 +17,17 @@ export interface GenesisValidator {
   readonly org: string;
 }
 
-/** The chain's first state, shared by every node: the founding organisations and validators. */
+/**
+ * The chain's first state, shared by every node: the founding organisations and validators, and
+ * each module's own section under `modules` (validated and written by that module's genesis hook).
+ */
 export interface Genesis {
   readonly chainId: string;
   readonly genesisTime: number;
   readonly organisations: readonly GenesisOrg[];
   readonly validators: readonly GenesisValidator[];
+  /** module name → that module's section; absent when no module has one (older genesis files) */
+  readonly modules?: Readonly<Record<string, Canonical>>;
 }
 
 export const ORG_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
@@ -51,7 +56,7 @@ export function parseValidator(o: unknown, field: string): GenesisValidator {
 export function parseGenesis(json: unknown): Genesis {
   try {
     const r = v.record(json, 'genesis');
-    v.onlyKeys(r, ['chainId', 'genesisTime', 'organisations', 'validators'], 'genesis');
+    v.onlyKeys(r, ['chainId', 'genesisTime', 'organisations', 'validators', 'modules'], 'genesis');
     checkChainId(r.chainId);
     const organisations = v.list(r.organisations, 'genesis.organisations', 1000).map((o, i) => parseOrg(o, `organisations[${i}]`));
     const validators = v.list(r.validators, 'genesis.validators', 1000).map((o, i) => parseValidator(o, `validators[${i}]`));
@@ -62,7 +67,9 @@ export function parseGenesis(json: unknown): Genesis {
       if (!ids.has(val.org)) throw new SalusError('CONFIG', `validator ${val.pubKey.slice(0, 12)}… belongs to unknown organisation ${val.org}`);
     }
     if (new Set(validators.map((x) => x.pubKey)).size !== validators.length) throw new SalusError('CONFIG', 'genesis names a validator twice');
-    return { chainId: r.chainId, genesisTime: v.uint(r.genesisTime, 'genesis.genesisTime'), organisations, validators };
+    const base = { chainId: r.chainId, genesisTime: v.uint(r.genesisTime, 'genesis.genesisTime'), organisations, validators };
+    // a module's section is checked by that module (Application.validateGenesis); here only its container
+    return r.modules === undefined ? base : { ...base, modules: v.record(r.modules, 'genesis.modules') as Record<string, Canonical> };
   } catch (e) {
     if (e instanceof SalusError && e.code !== 'CONFIG') throw new SalusError('CONFIG', `genesis is invalid: ${e.message}`);
     throw e;

@@ -1,0 +1,5 @@
+export * from './module.js';
+export * from './kv.js';
+export * from './result.js';
+export * from './application.js';
+export * from './genesis.js';
