@@ -38,9 +38,18 @@ export default tseslint.config(
   },
   {
     // The pure packages never touch disk, sockets, clocks of the host or process state.
-    files: ['packages/core/src/**/*.ts', 'packages/consensus/src/**/*.ts', 'packages/client/src/**/*.ts'],
+    files: [
+      'packages/core/src/**/*.ts',
+      'packages/consensus/src/**/*.ts',
+      'packages/client/src/**/*.ts',
+      // the module contract and the modules' deterministic state machines touch no disk, socket or host clock either
+      'packages/module/src/**/*.ts',
+      'packages/modules/identity/src/**/*.ts',
+      'packages/modules/governance/src/**/*.ts',
+      'packages/modules/evidence/src/**/*.ts',
+    ],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'net', 'http', 'crypto', 'os', 'path'], message: 'core, consensus and client are isomorphic and pure: no Node modules.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'net', 'http', 'crypto', 'os', 'path'], message: 'core, consensus, client, the module contract and these modules are pure: no Node modules.' }] }],
     },
   },
 );

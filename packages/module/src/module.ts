@@ -1,3 +1,5 @@
+/// <reference types="@fastify/swagger" preserve="true" />
+// (the OpenAPI fields of a route schema, tags and summary, are typed by @fastify/swagger)
 import type { FastifyInstance } from 'fastify';
 import type { Command } from 'commander';
 import type { Canonical, Ed25519, ErrorSpec, Validator } from '@salus/core';

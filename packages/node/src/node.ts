@@ -28,7 +28,7 @@ import { FhirWriter } from './fhir/writes.js';
 import { Wallet } from '@salus/client';
 import { createNativeKeyWrap } from './crypto/native-hpke.js';
 import { readKeyFile } from './config/keyfile.js';
-import { activeKey } from './modules/identity/state.js';
+import { activeKey } from '@salus/identity';
 
 export interface NodeInput {
   readonly genesis: Genesis;

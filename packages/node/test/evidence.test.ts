@@ -3,7 +3,7 @@ import { Wallet } from '@salus/client';
 import { type IdentityKeys, generateIdentityKeys, randomBytes, toHex } from '@salus/core';
 import { type Vote, encodeEvidence, voteSignBytes } from '@salus/consensus';
 import { createLedger, ed, type Ledger } from './ledger-harness.js';
-import { faultyKey } from '../src/modules/evidence/state.js';
+import { faultyKey } from '@salus/evidence';
 
 /** The evidence module through the real application: only true double signing by a validator is recorded. */
 let l: Ledger;

@@ -3,9 +3,9 @@ import fc from 'fast-check';
 import { Wallet } from '@salus/client';
 import { generateIdentityKeys, toHex, txHash, type IdentityKeys } from '@salus/core';
 import { createLedger, ed, memberOf, type Ledger } from './ledger-harness.js';
-import { getOrg } from '../src/modules/identity/state.js';
-import { NEXT_VALIDATORS_KEY, VALSET_DELAY, currentValidators, proposalKey, validatorsForHeight, votingOrgs } from '../src/modules/governance/state.js';
-import type { Proposal } from '../src/modules/governance/module.js';
+import { getOrg } from '@salus/identity';
+import { NEXT_VALIDATORS_KEY, VALSET_DELAY, currentValidators, proposalKey, validatorsForHeight, votingOrgs } from '@salus/governance';
+import type { Proposal } from '@salus/governance';
 
 /**
  * Governance through the application and the ledger, with a genesis of four organisations each

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Wallet } from '@salus/client';
 import { generateIdentityKeys, toHex } from '@salus/core';
 import { createLedger, ed, memberOf, type Ledger } from './ledger-harness.js';
-import { getKey, getOrg, patientKey, patientPseudonym } from '../src/modules/identity/state.js';
+import { getKey, getOrg, patientKey, patientPseudonym } from '@salus/identity';
 import { nonceKey } from '@salus/module';
 
 /**

@@ -1,9 +1,9 @@
 import { type Ed25519, utf8ToBytes } from '@salus/core';
 import { Application, type AppModule } from '@salus/module';
 import type { StateStore } from '../state/store.js';
-import { identityModule } from '../modules/identity/module.js';
-import { governanceModule } from '../modules/governance/module.js';
-import { evidenceModule } from '../modules/evidence/module.js';
+import { identityModule } from '@salus/identity';
+import { governanceModule } from '@salus/governance';
+import { evidenceModule } from '@salus/evidence';
 import { recordsModule } from '../modules/records/module.js';
 
 /** The module registry: the installed modules, in the order their hooks run. Adding a module is one line here. */

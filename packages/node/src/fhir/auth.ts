@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { SignJWT, decodeJwt, errors as jose, importJWK, jwtVerify, type JWTPayload } from 'jose';
 import { type Ed25519, type IdentityKeys, SalusError, fromHex, pureEd25519, signBytes, toHex } from '@salus/core';
-import { activeKey, type KeyRecord } from '../modules/identity/state.js';
+import { activeKey, type KeyRecord } from '@salus/identity';
 import { evictOldest } from '../util/evict.js';
 import { formatScopes, inContexts, parseScope, parseScopes, type Scope, type ScopeContext } from './scopes.js';
 import type { KV } from '@salus/module';

@@ -1,5 +1,5 @@
 import { SalusError } from '@salus/core';
-import { getOrg, keyKey, type KeyRecord, type OrgRecord } from '../modules/identity/state.js';
+import { getOrg, keyKey, type KeyRecord, type OrgRecord } from '@salus/identity';
 import type { KV } from '@salus/module';
 
 /** Organization and Practitioner: views of the identity module's state (they change through governance and identity transactions). */

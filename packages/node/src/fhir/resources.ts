@@ -3,7 +3,7 @@ import { type Purpose } from '@salus/client';
 import { openBlobs, recordAad } from '@salus/client';
 import type { RecordsService } from '../modules/records/service.js';
 import { getRecord, getVersion, party, readBasis, type ReadBasis, type RecordState, type VersionState } from '../modules/records/state.js';
-import { getOrg } from '../modules/identity/state.js';
+import { getOrg } from '@salus/identity';
 import { parseFhir } from './json.js';
 import { Slices } from '../util/slices.js';
 import type { KV } from '@salus/module';

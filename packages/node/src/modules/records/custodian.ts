@@ -3,7 +3,7 @@ import { encodeTx, fromHex, signTx, toHex, type Ed25519, type IdentityKeys, type
 import { blobHash, recordAad, rewrap } from '@salus/client';
 import type { Chain } from '../../ledger/chain.js';
 import type { BlobStore } from '../../blobs/store.js';
-import { activeKey } from '../identity/state.js';
+import { activeKey } from '@salus/identity';
 import type { IndexedBlockTx, RecordsIndex } from './index-db.js';
 import { getRecord, getVersion, patientRecords } from './state.js';
 import type { Application } from '@salus/module';

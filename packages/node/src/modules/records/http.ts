@@ -3,7 +3,7 @@ import { SalusError, type Ed25519, type SignedRequest } from '@salus/core';
 import { PURPOSES, isPurpose, type Purpose } from '@salus/client';
 import { RequestGuard, UploadQuota } from '../../api/signed-requests.js';
 import { blobSha256, type BlobStore } from '../../blobs/store.js';
-import { getOrg } from '../identity/state.js';
+import { getOrg } from '@salus/identity';
 import type { RecordsIndex } from './index-db.js';
 import type { DisclosureRecorder } from './disclosures.js';
 import { PATIENT_ID, RECORD_ID, RECORDS_LIMITS } from './payloads.js';

@@ -1,7 +1,7 @@
 import { RECORDS_ERRORS } from './errors.js';
 import { SalusError, toHex, type Canonical } from '@salus/core';
-import { activeKey, getOrg } from '../identity/state.js';
-import { validatorsForHeight } from '../governance/state.js';
+import { activeKey, getOrg } from '@salus/identity';
+import { validatorsForHeight } from '@salus/governance';
 import {
   parseRecordsPayload,
   type RecordsTxType,

@@ -8,14 +8,14 @@ import type { P2P } from '../../p2p/index.js';
 import { SqliteBlobStore, type BlobStore } from '../../blobs/store.js';
 import { BlobReplicator } from '../../blobs/replicator.js';
 import { readKeyFile } from '../../config/keyfile.js';
-import { validatorsForHeight } from '../governance/state.js';
+import { validatorsForHeight } from '@salus/governance';
 import { RecordsIndex } from './index-db.js';
 import { DisclosureRecorder, type DisclosureOptions, type LedgerParts } from './disclosures.js';
 import { Custodian } from './custodian.js';
 import { recordsRoutes } from './http.js';
 import { blobRefs } from './module.js';
 import { patientRecords } from './state.js';
-import { activeKey } from '../identity/state.js';
+import { activeKey } from '@salus/identity';
 import type { KV } from '@salus/module';
 
 export interface RecordsOptions extends DisclosureOptions {

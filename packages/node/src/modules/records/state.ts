@@ -1,6 +1,6 @@
 import { SalusError } from '@salus/core';
 import { type Purpose } from '@salus/client';
-import { activeKey, getOrg, patientKey, type KeyRecord } from '../identity/state.js';
+import { activeKey, getOrg, patientKey, type KeyRecord } from '@salus/identity';
 import { RECORDS_LIMITS, type Action, type EnvelopeRef, type Grant } from './payloads.js';
 import type { KV } from '@salus/module';
 

@@ -1,6 +1,6 @@
 import { SalusError, toHex, v, type Canonical } from '@salus/core';
-import { activeKey, getOrg } from '../identity/state.js';
-import { createOrg } from '../identity/module.js';
+import { activeKey, getOrg } from '@salus/identity';
+import { createOrg } from '@salus/identity';
 import {
   NEXT_VALIDATORS_KEY,
   VALIDATORS_KEY,

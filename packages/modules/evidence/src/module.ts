@@ -1,6 +1,6 @@
 import { SalusError, bytesEqual, toHex, v, type Canonical } from '@salus/core';
 import { decodeEvidence, verifyDuplicateVoteEvidence, defaultTendermintOptions } from '@salus/consensus';
-import { toConsensusValidators, validatorsForHeight } from '../governance/state.js';
+import { toConsensusValidators, validatorsForHeight } from '@salus/governance';
 import { evidenceRoutes } from './routes.js';
 import { type FaultyRecord, EVIDENCE_AGE_BLOCKS_MAX, evidenceKey, faultyKey } from './state.js';
 import type { AppModule, TxContext } from '@salus/module';
