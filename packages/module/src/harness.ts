@@ -14,8 +14,7 @@ import {
   type IdentityKeys,
 } from '@salus/core';
 import { Application } from './application.js';
-import type { KV, RawReader } from './kv.js';
-import { Overlay } from './kv.js';
+import { Overlay, compareKeys, type KV, type ListOptions, type RawReader } from './kv.js';
 import type { AppModule } from './module.js';
 import type { TxResult } from './result.js';
 import { parseGenesis, type Genesis } from './genesis.js';
@@ -48,6 +47,12 @@ class MemoryState implements RawReader {
   readonly values = new Map<string, Uint8Array>();
   getRaw(key: string): Uint8Array | undefined {
     return this.values.get(key);
+  }
+  listRaw(prefix: string, o: ListOptions): [string, Uint8Array][] {
+    return [...this.values.entries()]
+      .filter(([k]) => k.startsWith(prefix) && (o.after === undefined || compareKeys(k, o.after) > 0))
+      .sort(([a], [b]) => compareKeys(a, b))
+      .slice(0, o.limit);
   }
 }
 

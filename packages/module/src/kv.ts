@@ -7,11 +7,36 @@ export interface KV {
   /** value must be canonically encodable (checked when encoded) */
   set(key: string, value: unknown): void;
   delete(key: string): void;
+  /**
+   * Entries whose key starts with `prefix` and sorts after `after`, in key order, at most `limit`.
+   * Keys are compared as UTF-8 bytes (as the state store sorts them); callers that iterate keep
+   * their keys ASCII so that string order and byte order agree.
+   */
+  list(prefix: string, o: ListOptions): [string, unknown][];
+}
+
+export interface ListOptions {
+  readonly after?: string;
+  readonly limit: number;
 }
 
 export interface RawReader {
   getRaw(key: string): Uint8Array | undefined;
+  /** Ordered range read of committed entries; see KV.list. */
+  listRaw(prefix: string, o: ListOptions): [string, Uint8Array][];
 }
+
+/** UTF-8 byte order of two strings (JavaScript's `<` compares UTF-16 code units, which differs above U+FFFF). */
+export function compareKeys(a: string, b: string): number {
+  if (a === b) return 0;
+  const x = utf8ToBytes(a);
+  const y = utf8ToBytes(b);
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
+}
+
+const decodeEntries = (entries: [string, Uint8Array][]): [string, unknown][] => entries.map(([k, v]) => [k, decode(v)]);
 
 /**
  * A write buffer over a reader. Transactions run on a child overlay that is merged into the block's
@@ -47,6 +72,24 @@ export class Overlay implements KV, RawReader {
     this.writes.set(key, null);
   }
 
+  listRaw(prefix: string, o: ListOptions): [string, Uint8Array][] {
+    const mine = [...this.writes.entries()]
+      .filter(([k]) => k.startsWith(prefix) && (o.after === undefined || compareKeys(k, o.after) > 0))
+      .sort(([a], [b]) => compareKeys(a, b));
+    // each of this overlay's writes can hide at most one of the parent's entries: fetch that many more
+    const parent = this.parent.listRaw(prefix, { ...(o.after === undefined ? {} : { after: o.after }), limit: o.limit + mine.length });
+    const merged = new Map<string, Uint8Array | null>(parent);
+    for (const [k, v] of mine) merged.set(k, v);
+    return [...merged.entries()]
+      .filter((e): e is [string, Uint8Array] => e[1] !== null)
+      .sort(([a], [b]) => compareKeys(a, b))
+      .slice(0, o.limit);
+  }
+
+  list(prefix: string, o: ListOptions): [string, unknown][] {
+    return decodeEntries(this.listRaw(prefix, o));
+  }
+
   mergeInto(target: Overlay): void {
     for (const [k, v] of this.writes) target.writes.set(k, v);
   }
@@ -76,6 +119,10 @@ export class ReadCache implements KV {
 
   has(key: string): boolean {
     return this.get(key) !== undefined;
+  }
+
+  list(prefix: string, o: ListOptions): [string, unknown][] {
+    return decodeEntries(this.parent.listRaw(prefix, o));
   }
 
   set(): void {

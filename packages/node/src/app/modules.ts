@@ -1,4 +1,4 @@
-import { type Ed25519, utf8ToBytes } from '@salus/core';
+import { type Ed25519, utf8Decode, utf8ToBytes } from '@salus/core';
 import { Application, type AppModule } from '@salus/module';
 import type { StateStore } from '../state/store.js';
 import { identityModule } from '@salus/identity';
@@ -10,5 +10,10 @@ import { recordsModule } from '../modules/records/module.js';
 export const MODULES: readonly AppModule[] = [identityModule, governanceModule, evidenceModule, recordsModule];
 
 export function createApplication(chainId: string, ed: Ed25519, state: StateStore, modules: readonly AppModule[] = MODULES): Application {
-  return new Application({ chainId, modules, ed, committed: { getRaw: (key: string) => state.get(utf8ToBytes(key)) } });
+  const committed = {
+    getRaw: (key: string) => state.get(utf8ToBytes(key)),
+    listRaw: (prefix: string, o: { after?: string; limit: number }): [string, Uint8Array][] =>
+      state.list(utf8ToBytes(prefix), o.after === undefined ? undefined : utf8ToBytes(o.after), o.limit).map((e) => [utf8Decode(e.key), e.value]),
+  };
+  return new Application({ chainId, modules, ed, committed });
 }

@@ -58,6 +58,7 @@ export class StateStore implements SmtNodeReader {
       lastRoot: db.prepare<[], { version: number; root: Buffer }>('SELECT version, root FROM smt_roots ORDER BY version DESC LIMIT 1'),
       delRoots: db.prepare('DELETE FROM smt_roots WHERE version < ?'),
       allValues: db.prepare<[], { key: Buffer; value: Buffer }>('SELECT key, value FROM state ORDER BY key'),
+      range: db.prepare<[Buffer, Buffer, number], { key: Buffer; value: Buffer }>('SELECT key, value FROM state WHERE key > ? AND key < ? ORDER BY key LIMIT ?'),
     };
     const last = this.stmts.lastRoot.get();
     this.currentVersion = last?.version ?? -1;
@@ -70,6 +71,22 @@ export class StateStore implements SmtNodeReader {
 
   get version(): number {
     return this.currentVersion;
+  }
+
+  /**
+   * Current entries whose key starts with `prefix` and sorts after `after` (or from the prefix
+   * itself), in byte order, at most `limit`: a range scan of the primary key.
+   */
+  list(prefix: Uint8Array, after: Uint8Array | undefined, limit: number): { key: Uint8Array; value: Uint8Array }[] {
+    // keys after the prefix's last possible extension sort at or past prefix ‖ 0xff…; state keys are UTF-8, which never holds 0xff
+    const useAfter = after !== undefined && Buffer.compare(Buffer.from(after), Buffer.from(prefix)) >= 0;
+    const from = useAfter ? after : prefix;
+    const to = Buffer.concat([Buffer.from(prefix), Buffer.from([0xff])]);
+    const rows = this.stmts.range.all(buf(from), to, limit);
+    // the prefix itself (an exact key equal to the prefix) sorts before every extension: include it when no `after` is given
+    const exact = useAfter ? undefined : this.get(prefix);
+    const out = rows.map((r) => ({ key: u8(r.key), value: u8(r.value) }));
+    return exact ? [{ key: prefix, value: exact }, ...out].slice(0, limit) : out;
   }
 
   get(key: Uint8Array): Uint8Array | undefined {
