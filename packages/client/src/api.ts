@@ -20,6 +20,8 @@ export interface TxResult {
   readonly code: 'OK' | ErrorCode;
   readonly log: string;
   readonly events: readonly { type: string; attributes: Record<string, unknown> }[];
+  /** gas the transaction used, for metered modules (contracts) */
+  readonly gasUsed?: number;
 }
 
 export interface Receipt {

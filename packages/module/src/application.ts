@@ -160,7 +160,9 @@ export class Application {
     kv.set(nonceKey(signerHex), tx.nonce + 1);
   }
 
-  private run(kv: Overlay, m: Routed, tx: SignedTx, hash: Uint8Array, height: number, time: number, events: TxEvent[]): void {
+  /** Runs the handler; returns the gas it reported, if it meters. */
+  private run(kv: Overlay, m: Routed, tx: SignedTx, hash: Uint8Array, height: number, time: number, events: TxEvent[]): number | undefined {
+    let gasUsed: number | undefined;
     const ctx: TxContext = {
       chainId: this.opts.chainId,
       height,
@@ -171,8 +173,13 @@ export class Application {
       state: kv,
       ed: this.opts.ed,
       emit: (type: string, attributes: Record<string, Canonical>) => void events.push({ type, attributes }),
+      reportGas: (used: number) => {
+        invariant(Number.isSafeInteger(used) && used >= 0, 'gas used is a non-negative integer');
+        gasUsed = used;
+      },
     };
     m.txs.deliver(ctx, tx.type, tx.payload);
+    return gasUsed;
   }
 
   /** Executes a block deterministically. Writes of failed transactions are discarded (their nonce is still spent). */
@@ -210,19 +217,22 @@ export class Application {
     auth.mergeInto(block);
     const events: TxEvent[] = [];
     const work = new Overlay(block);
+    let gasUsed: number | undefined;
     try {
-      this.run(work, m, tx, hash, height, time, events);
+      gasUsed = this.run(work, m, tx, hash, height, time, events);
     } catch (e) {
       return failure(e);
     }
     work.mergeInto(block);
-    return { code: 'OK', log: '', events };
+    return gasUsed === undefined ? { code: 'OK', log: '', events } : { code: 'OK', log: '', events, gasUsed };
   }
 }
 
 function failure(e: unknown): TxResult {
-  if (e instanceof SalusError) return { code: e.code, log: e.message, events: [] };
-  throw e;
+  if (!(e instanceof SalusError)) throw e;
+  const gas = e.meta.gasUsed;
+  const base = { code: e.code, log: e.message, events: [] };
+  return typeof gas === 'number' && Number.isSafeInteger(gas) && gas >= 0 ? { ...base, gasUsed: gas } : base;
 }
 
 function toUpdates(kv: Overlay): SmtUpdate[] {

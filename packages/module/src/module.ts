@@ -25,6 +25,8 @@ export interface TxContext {
   /** signature verification, for handlers that check signed evidence (deterministic) */
   readonly ed: Ed25519;
   emit(type: string, attributes: Record<string, Canonical>): void;
+  /** Records the gas the transaction used (metering modules); a failure reports it in its error's `meta.gasUsed`. */
+  reportGas(used: number): void;
 }
 
 /** What begin- and end-of-block hooks see: the block's state overlay, its height and time. */

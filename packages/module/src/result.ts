@@ -10,10 +10,13 @@ export interface TxResult {
   readonly code: 'OK' | ErrorCode;
   readonly log: string;
   readonly events: readonly TxEvent[];
+  /** metered work, for modules that meter (contracts); absent otherwise, so other results encode as before */
+  readonly gasUsed?: number;
 }
 
 export function encodeResult(r: TxResult): Uint8Array {
-  return encode({ code: r.code, log: r.log, events: r.events.map((e) => ({ type: e.type, attributes: e.attributes })) });
+  const base = { code: r.code, log: r.log, events: r.events.map((e) => ({ type: e.type, attributes: e.attributes })) };
+  return encode(r.gasUsed === undefined ? base : { ...base, gasUsed: r.gasUsed });
 }
 
 export function resultsRoot(encoded: readonly Uint8Array[]): Uint8Array {

@@ -128,6 +128,32 @@ describe('the module manager (Application) through the harness', () => {
     expect(h.exec({ signer: alice, module: 'counter', type: 'add', payload: { name: 'a', by: 1 } }).code).toBe('OK');
   });
 
+  it('records the gas a metering module reports, also when the transaction fails, and only then', () => {
+    const metered: AppModule = {
+      name: 'metered',
+      txs: {
+        types: { work: { summary: 'meters', open: true } },
+        check: () => undefined,
+        deliver(ctx, _type, payload) {
+          const { n } = payload as { n: number };
+          ctx.state.set('metered/last', n);
+          if (n > 5) throw new SalusError('FORBIDDEN', 'too much work', { gasUsed: 500 });
+          ctx.reportGas(n * 100);
+        },
+      },
+    };
+    const h = createModuleHarness({ modules: [metered, counter], genesis: genesisWith({ counter: { limit: 10 } }) });
+    const [ok, over, plain] = h.block(
+      { signer: alice, module: 'metered', type: 'work', payload: { n: 3 } },
+      { signer: alice, module: 'metered', type: 'work', payload: { n: 9 } },
+      { signer: alice, module: 'counter', type: 'add', payload: { name: 'a', by: 1 } },
+    );
+    expect(ok).toEqual({ code: 'OK', log: '', events: [], gasUsed: 300 });
+    expect(over).toEqual({ code: 'FORBIDDEN', log: 'too much work', events: [], gasUsed: 500 });
+    expect(plain).not.toHaveProperty('gasUsed');
+    expect(h.view().get('metered/last')).toBe(3);
+  });
+
   it('refuses two modules of one name, overlapping state prefixes and malformed names', () => {
     const make = (modules: AppModule[]) => new Application({ chainId: 'c', modules, ed: createModuleHarness({ modules: [] }).ed, committed: { getRaw: () => undefined } });
     expect(() => make([counter, counter])).toThrow(/two modules/);
