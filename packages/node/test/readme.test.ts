@@ -42,4 +42,10 @@ describe('README', () => {
     expect(out.type).toBe('Observation');
     expect(out.kinds).toEqual(expect.arrayContaining(['set_keyring', 'write', 'grant']));
   });
+
+  it('its module snippet runs a module through the in-process harness', async () => {
+    const snippet = snippets().find((s) => s.includes('createModuleHarness'))!;
+    const out = await run(snippet, '\nconsole.log(JSON.stringify({ code: result.code, total, height: h.height }));\n');
+    expect(out).toEqual({ code: 'OK', total: 2, height: 1 });
+  });
 });

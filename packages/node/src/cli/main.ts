@@ -7,6 +7,7 @@ import { registerTx } from './tx.js';
 import { registerLocalnet } from './localnet.js';
 import { registerRecords } from './records.js';
 import { registerFhir } from './fhir.js';
+import { MODULES } from '../app/modules.js';
 
 /** The salus command line. Every command has --help; errors print their code and exit 1. */
 const program = new Command()
@@ -21,6 +22,8 @@ registerTx(program);
 registerLocalnet(program);
 registerRecords(program);
 registerFhir(program);
+// each installed module's own subcommands
+for (const m of MODULES) m.cli?.(program);
 
 
 program.parseAsync(process.argv).catch((e: unknown) => {
