@@ -91,6 +91,11 @@ export interface RouteServices {
   readonly clock: WallClock;
   committed(): KV;
   lastHeight(): number;
+  /**
+   * A state value with its proof against the app hash of the latest committed header (the state
+   * one block before the tip), as `GET /v1/state` answers it; the SDK's `verifyStateResponse` checks it.
+   */
+  prove(key: string): unknown;
 }
 
 /** The authentication hook: one module (identity) says whether a key is an active registered identity. */

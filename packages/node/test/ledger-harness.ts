@@ -12,6 +12,7 @@ import {
   merkleRoot,
   precommitSignBytes,
   toHex,
+  utf8ToBytes,
   validatorsHash,
 } from '@salus/core';
 import { openDb, type Db } from '../src/storage/db.js';
@@ -160,10 +161,17 @@ export class Ledger {
   async routes(): Promise<FastifyInstance> {
     const api = Fastify({ logger: false });
     installErrorHandler(api, () => undefined);
-    const services = { chainId: this.genesis.chainId, nodeId: '00'.repeat(32), clock: { now: () => GENESIS_TIME + this.height * 1000 }, committed: () => this.view(), lastHeight: () => this.height };
+    const services = { chainId: this.genesis.chainId, nodeId: '00'.repeat(32), clock: { now: () => GENESIS_TIME + this.height * 1000 }, committed: () => this.view(), lastHeight: () => this.height, prove: (key: string) => this.proveValue(key) };
     for (const m of this.modules) m.routes?.(api, services);
     await api.ready();
     return api;
+  }
+
+  /** A committed value and its proof at the version the latest header commits to (as the API's /v1/state). */
+  proveValue(key: string): { key: string; version: number; root: string; value: string | null } {
+    const version = this.height - 1;
+    const { value, root } = this.state.prove(utf8ToBytes(key), version);
+    return { key, version, root: toHex(root), value: value ? toHex(value) : null };
   }
 
   close(): void {

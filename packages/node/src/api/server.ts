@@ -32,6 +32,30 @@ export interface ApiDeps {
   readonly extraRoutes?: (app: FastifyInstance) => void;
 }
 
+/**
+ * A state value (or its absence) with its sparse Merkle proof against the app hash in the latest
+ * committed header (header H carries the app hash after block H − 1, so the proof is of the state
+ * at version H − 1), with that header, its commit and its validator set: all a light client needs.
+ */
+function proveState(d: ApiDeps, keyText: string) {
+  const latest = d.chain.lastHeight();
+  if (latest === 0) throw new SalusError('NOT_FOUND', 'no block has committed yet; the genesis state is not provable until block 1');
+  const version = latest - 1;
+  const { value, proof, root } = d.state.prove(utf8ToBytes(keyText), version);
+  const block = d.blocks.requireBlock(latest);
+  return {
+    key: keyText,
+    version,
+    root: toHex(root),
+    value: value ? toHex(value) : null,
+    decoded: value ? jsonView(decode(value)) : null,
+    proof: { siblings: proof.siblings.map(toHex), leaf: proof.leaf ? { path: toHex(proof.leaf.path), valueHash: toHex(proof.leaf.valueHash) } : null },
+    header: headerView(block.header),
+    commit: commitView(block.commit),
+    validators: validatorsView(d.chain.validatorsFor(latest)),
+  };
+}
+
 const hashParam = { type: 'object', properties: { hash: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' } }, required: ['hash'] } as const;
 
 export async function createApi(opts: ApiOptions, d: ApiDeps): Promise<FastifyInstance> {
@@ -176,26 +200,7 @@ export async function createApi(opts: ApiOptions, d: ApiDeps): Promise<FastifyIn
         querystring: { type: 'object', properties: { key: { type: 'string', minLength: 1, maxLength: 256 } }, required: ['key'] },
       },
     },
-    async (req) => {
-      const latest = d.chain.lastHeight();
-      if (latest === 0) throw new SalusError('NOT_FOUND', 'no block has committed yet; the genesis state is not provable until block 1');
-      // Header H carries the app hash after block H − 1.
-      const version = latest - 1;
-      const key = utf8ToBytes(req.query.key);
-      const { value, proof, root } = d.state.prove(key, version);
-      const block = d.blocks.requireBlock(latest);
-      return {
-        key: req.query.key,
-        version,
-        root: toHex(root),
-        value: value ? toHex(value) : null,
-        decoded: value ? jsonView(decode(value)) : null,
-        proof: { siblings: proof.siblings.map(toHex), leaf: proof.leaf ? { path: toHex(proof.leaf.path), valueHash: toHex(proof.leaf.valueHash) } : null },
-        header: headerView(block.header),
-        commit: commitView(block.commit),
-        validators: validatorsView(d.chain.validatorsFor(latest)),
-      };
-    },
+    async (req) => proveState(d, req.query.key),
   );
 
   app.get('/v1/verify', { schema: { tags: ['node'], summary: 'Re-verify the whole chain from genesis' } }, async (_req, reply) => {
@@ -220,7 +225,14 @@ export async function createApi(opts: ApiOptions, d: ApiDeps): Promise<FastifyIn
     })),
   }));
 
-  const services = { chainId: d.chain.chainId, nodeId: d.nodeId, clock: d.clock, committed: () => d.app.committedView(), lastHeight: () => d.chain.lastHeight() };
+  const services = {
+    chainId: d.chain.chainId,
+    nodeId: d.nodeId,
+    clock: d.clock,
+    committed: () => d.app.committedView(),
+    lastHeight: () => d.chain.lastHeight(),
+    prove: (key: string) => proveState(d, key),
+  };
   for (const m of d.modules) m.routes?.(app, services);
   d.extraRoutes?.(app);
   return app;
