@@ -96,6 +96,8 @@ export interface RouteServices {
    * one block before the tip), as `GET /v1/state` answers it; the SDK's `verifyStateResponse` checks it.
    */
   prove(key: string): unknown;
+  /** Resolves once this node has committed `height` (TIMEOUT after `timeoutMs`). */
+  waitForHeight(height: number, timeoutMs: number): Promise<void>;
 }
 
 /** The authentication hook: one module (identity) says whether a key is an active registered identity. */

@@ -161,7 +161,7 @@ export class Ledger {
   async routes(): Promise<FastifyInstance> {
     const api = Fastify({ logger: false });
     installErrorHandler(api, () => undefined);
-    const services = { chainId: this.genesis.chainId, nodeId: '00'.repeat(32), clock: { now: () => GENESIS_TIME + this.height * 1000 }, committed: () => this.view(), lastHeight: () => this.height, prove: (key: string) => this.proveValue(key) };
+    const services = { chainId: this.genesis.chainId, nodeId: '00'.repeat(32), clock: { now: () => GENESIS_TIME + this.height * 1000 }, committed: () => this.view(), lastHeight: () => this.height, prove: (key: string) => this.proveValue(key), waitForHeight: (h: number, ms: number) => this.chain.waitForHeight(h, ms) };
     for (const m of this.modules) m.routes?.(api, services);
     await api.ready();
     return api;

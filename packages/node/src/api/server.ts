@@ -232,6 +232,7 @@ export async function createApi(opts: ApiOptions, d: ApiDeps): Promise<FastifyIn
     committed: () => d.app.committedView(),
     lastHeight: () => d.chain.lastHeight(),
     prove: (key: string) => proveState(d, key),
+    waitForHeight: (height: number, timeoutMs: number) => d.chain.waitForHeight(height, timeoutMs),
   };
   for (const m of d.modules) m.routes?.(app, services);
   d.extraRoutes?.(app);

@@ -57,6 +57,7 @@ export interface ChainEvents {
 export class Chain implements ConsensusHost {
   readonly mempool: Mempool;
   private readonly waiters = new Map<string, ((r: Receipt) => void)[]>();
+  private heightWaiters: { readonly height: number; readonly done: () => void }[] = [];
   private readonly verified = new Set<string>();
   private last: { header: BlockHeader; hash: Uint8Array; resultsRoot: Uint8Array } | undefined;
   private readonly s;
@@ -183,6 +184,21 @@ export class Chain implements ConsensusHost {
     });
   }
 
+  /** Resolves once block `height` is committed here, or rejects with TIMEOUT (bounded: at most 10,000 waiters). */
+  waitForHeight(height: number, timeoutMs: number): Promise<void> {
+    if (this.lastHeight() >= height) return Promise.resolve();
+    if (height > this.lastHeight() + 1000) return Promise.reject(new SalusError('INVALID_FIELD', `height ${height} is far beyond this node's ${this.lastHeight()}`, { height }));
+    if (this.heightWaiters.length >= 10_000) return Promise.reject(new SalusError('TOO_MANY_REQUESTS', 'too many requests wait for a height; retry shortly'));
+    return new Promise((resolve, reject) => {
+      const w = { height, done: () => (clearTimeout(timer), resolve()) };
+      const timer = setTimeout(() => {
+        this.heightWaiters = this.heightWaiters.filter((x) => x !== w);
+        reject(new SalusError('TIMEOUT', `this node has not reached height ${height} within ${timeoutMs} ms`, { height }));
+      }, timeoutMs);
+      this.heightWaiters.push(w);
+    });
+  }
+
   receipt(hashHex: string): Receipt | undefined {
     const loc = this.deps.blocks.findTx(Uint8Array.from(Buffer.from(hashHex, 'hex')));
     if (!loc) return undefined;
@@ -265,6 +281,11 @@ export class Chain implements ConsensusHost {
     for (const h of hexes) this.verified.delete(h);
     this.recheck(hashes);
     this.deps.events?.onBlock?.(header, out.results);
+    if (this.heightWaiters.length > 0) {
+      const due = this.heightWaiters.filter((w) => w.height <= header.height);
+      this.heightWaiters = this.heightWaiters.filter((w) => w.height > header.height);
+      for (const w of due) w.done();
+    }
     for (let i = 0; i < hexes.length; i++) {
       const ws = this.waiters.get(hexes[i]!);
       if (!ws) continue;
