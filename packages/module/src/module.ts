@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { Canonical, Ed25519, ErrorSpec, Validator } from '@salus/core';
 import type { KV } from './kv.js';
 import type { Genesis } from './genesis.js';
+import type { TxResult } from './result.js';
 
 /**
  * The module contract (Cosmos SDK's `core/appmodule` is the model): a module is one exported
@@ -92,10 +93,14 @@ export interface RouteServices {
   committed(): KV;
   lastHeight(): number;
   /**
-   * A state value with its proof against the app hash of the latest committed header (the state
-   * one block before the tip), as `GET /v1/state` answers it; the SDK's `verifyStateResponse` checks it.
+   * A state value with its proof, as `GET /v1/state` answers it (the SDK's `verifyStateResponse`
+   * checks it): of the state after block `at` against the app hash in header `at + 1`; by default
+   * the latest provable state (one block before the tip). NOT_FOUND where no header commits to it
+   * yet, or its old tree nodes were pruned.
    */
-  prove(key: string): unknown;
+  prove(key: string, at?: number): unknown;
+  /** The transactions of a committed block with their results, or undefined past the tip. */
+  blockResults(height: number): { readonly hash: string; readonly result: TxResult }[] | undefined;
   /** Resolves once this node has committed `height` (TIMEOUT after `timeoutMs`). */
   waitForHeight(height: number, timeoutMs: number): Promise<void>;
 }

@@ -11,7 +11,9 @@ import {
   headerHash,
   merkleRoot,
   precommitSignBytes,
+  decode,
   toHex,
+  txHash,
   utf8ToBytes,
   validatorsHash,
 } from '@salus/core';
@@ -161,15 +163,15 @@ export class Ledger {
   async routes(): Promise<FastifyInstance> {
     const api = Fastify({ logger: false });
     installErrorHandler(api, () => undefined);
-    const services = { chainId: this.genesis.chainId, nodeId: '00'.repeat(32), clock: { now: () => GENESIS_TIME + this.height * 1000 }, committed: () => this.view(), lastHeight: () => this.height, prove: (key: string) => this.proveValue(key), waitForHeight: (h: number, ms: number) => this.chain.waitForHeight(h, ms) };
+    const services = { chainId: this.genesis.chainId, nodeId: '00'.repeat(32), clock: { now: () => GENESIS_TIME + this.height * 1000 }, committed: () => this.view(), lastHeight: () => this.height, prove: (key: string, at?: number) => this.proveValue(key, at), blockResults: (h: number) => this.blocks.getTxs(h).map((r) => ({ hash: toHex(txHash(r.tx)), result: decode(r.result) as TxResult })), waitForHeight: (h: number, ms: number) => this.chain.waitForHeight(h, ms) };
     for (const m of this.modules) m.routes?.(api, services);
     await api.ready();
     return api;
   }
 
   /** A committed value and its proof at the version the latest header commits to (as the API's /v1/state). */
-  proveValue(key: string): { key: string; version: number; root: string; value: string | null } {
-    const version = this.height - 1;
+  proveValue(key: string, at?: number): { key: string; version: number; root: string; value: string | null } {
+    const version = at ?? this.height - 1;
     const { value, root } = this.state.prove(utf8ToBytes(key), version);
     return { key, version, root: toHex(root), value: value ? toHex(value) : null };
   }

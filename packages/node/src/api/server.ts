@@ -10,7 +10,7 @@ import type { Metrics } from './metrics.js';
 import { commitView, headerView, jsonView, validatorsView } from './views.js';
 import { installErrorHandler } from './errors.js';
 import type { VerifyReport } from '../ledger/verify.js';
-import type { Application, AppModule, WallClock } from '@salus/module';
+import type { Application, AppModule, TxResult, WallClock } from '@salus/module';
 
 export interface ApiDeps {
   readonly chain: Chain;
@@ -37,12 +37,13 @@ export interface ApiDeps {
  * committed header (header H carries the app hash after block H − 1, so the proof is of the state
  * at version H − 1), with that header, its commit and its validator set: all a light client needs.
  */
-function proveState(d: ApiDeps, keyText: string) {
+function proveState(d: ApiDeps, keyText: string, at?: number) {
   const latest = d.chain.lastHeight();
   if (latest === 0) throw new SalusError('NOT_FOUND', 'no block has committed yet; the genesis state is not provable until block 1');
-  const version = latest - 1;
+  const version = at ?? latest - 1;
+  if (!Number.isSafeInteger(version) || version < 0 || version > latest - 1) throw new SalusError('NOT_FOUND', `the state after block ${version} is not committed to by a header yet`, { version });
   const { value, proof, root } = d.state.prove(utf8ToBytes(keyText), version);
-  const block = d.blocks.requireBlock(latest);
+  const block = d.blocks.requireBlock(version + 1);
   return {
     key: keyText,
     version,
@@ -52,7 +53,7 @@ function proveState(d: ApiDeps, keyText: string) {
     proof: { siblings: proof.siblings.map(toHex), leaf: proof.leaf ? { path: toHex(proof.leaf.path), valueHash: toHex(proof.leaf.valueHash) } : null },
     header: headerView(block.header),
     commit: commitView(block.commit),
-    validators: validatorsView(d.chain.validatorsFor(latest)),
+    validators: validatorsView(d.chain.validatorsFor(version + 1)),
   };
 }
 
@@ -231,7 +232,9 @@ export async function createApi(opts: ApiOptions, d: ApiDeps): Promise<FastifyIn
     clock: d.clock,
     committed: () => d.app.committedView(),
     lastHeight: () => d.chain.lastHeight(),
-    prove: (key: string) => proveState(d, key),
+    prove: (key: string, at?: number) => proveState(d, key, at),
+    blockResults: (height: number) =>
+      height < 1 || height > d.chain.lastHeight() ? undefined : d.blocks.getTxs(height).map((r) => ({ hash: toHex(txHash(r.tx)), result: decode(r.result) as TxResult })),
     waitForHeight: (height: number, timeoutMs: number) => d.chain.waitForHeight(height, timeoutMs),
   };
   for (const m of d.modules) m.routes?.(app, services);
