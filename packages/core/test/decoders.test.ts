@@ -170,7 +170,8 @@ function fieldFuzz(fields: Record<string, fc.Arbitrary<Canonical>>): fc.Arbitrar
     .chain((o) => fc.option(fc.tuple(text, payload), { nil: undefined, freq: 3 }).map((extra) => {
       const out: Record<string, Canonical> = {};
       for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
-      if (extra) out[extra[0]] = extra[1];
+      // defineProperty, not assignment: an extra key "__proto__" must be an own field, not a new prototype
+      if (extra) Object.defineProperty(out, extra[0], { value: extra[1], enumerable: true, writable: true, configurable: true });
       return out;
     }));
 }

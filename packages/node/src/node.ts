@@ -20,7 +20,7 @@ import { BftDriver } from './consensus/driver.js';
 import { BlockSync } from './consensus/sync.js';
 import { TxGossip } from './consensus/txgossip.js';
 import { nodeChannels } from './consensus/channels.js';
-import { RecordsService } from './modules/records/service.js';
+import { RecordsService } from './modules/records/index.js';
 import { FhirAuth } from './fhir/auth.js';
 import { FhirResources } from './fhir/resources.js';
 import { fhirRoutes } from './fhir/server.js';
@@ -55,6 +55,8 @@ export class SalusNode {
   readonly state: StateStore;
   readonly blocks: BlockStore;
   readonly chain: Chain;
+  /** one clock for consensus, records, the FHIR facade and request authentication (tests inject a fake) */
+  private readonly clock: Clock;
   private engine: ConsensusEngine | undefined;
   private p2p: P2P | undefined;
   private driver: BftDriver | undefined;
@@ -68,6 +70,7 @@ export class SalusNode {
 
   constructor(private readonly input: NodeInput) {
     this.opts = mergeOptions(input.options);
+    this.clock = input.clock ?? systemClock;
     this.log = input.logger ?? pino({ level: this.opts.log.level }, destination(2));
     mkdirSync(input.dataDir, { recursive: true, mode: 0o700 });
     this.db = openDb(input.dbFile);
@@ -108,6 +111,7 @@ export class SalusNode {
         keys: input.nodeKeys,
         nodeId: toHex(input.nodeKeys.signing.publicKey),
         log: this.log.child({ mod: 'records' }),
+        clock: this.clock,
         metrics: this.metrics,
         catchingUp: () => this.blocksBehind() > 2,
       });
@@ -150,7 +154,7 @@ export class SalusNode {
   async start(): Promise<{ url: string; p2p?: string }> {
     const keys = this.input.nodeKeys;
     const chainId = this.input.genesis.chainId;
-    const clock = this.input.clock ?? systemClock;
+    const clock = this.clock;
     const onFatal = (e: unknown) => {
       this.log.fatal({ err: (e as Error).message }, 'consensus stopped');
       void this.stop();
@@ -266,13 +270,13 @@ export class SalusNode {
       this.log.warn({ key: adminKey.slice(0, 16) }, 'FHIR facade off: the organisation key file is not an active member key');
       return;
     }
-    const auth = new FhirAuth({ chainId: this.input.genesis.chainId, nodeKeys: this.input.nodeKeys, ed: this.ed, view, tokenUrl: () => `${this.apiUrl}/fhir/R4/auth/token` });
+    const auth = new FhirAuth({ chainId: this.input.genesis.chainId, nodeKeys: this.input.nodeKeys, ed: this.ed, view, clock: this.clock, tokenUrl: () => `${this.apiUrl}/fhir/R4/auth/token` });
     auth.routes(api);
     const keyWrap = createNativeKeyWrap();
-    const resources = new FhirResources({ records: this.records, view, org, orgKeys, orgAdminKey: adminKey, keyWrap, lastHeight: () => this.chain.lastHeight() });
+    const resources = new FhirResources({ records: this.records.reader, view, clock: this.clock, org, orgKeys, orgAdminKey: adminKey, keyWrap, lastHeight: () => this.chain.lastHeight() });
     const orgWallet = Wallet.fromSeed(orgKeys.signing.secretKey, orgKeys.encryption.secretKey, this.ed, keyWrap);
     const writer = new FhirWriter({ apiUrl: () => this.apiUrl, org, orgWallet, custodyDir: join(this.input.dataDir, 'custody'), ed: this.ed, keyWrap });
-    fhirRoutes(api, { auth, writer, resources, records: this.records, view, apiUrl: () => this.apiUrl, blocks: this.blocks, chain: this.chain, requestsPerSecond: this.opts.fhir.requestsPerSecond, log: (msg, ctx) => this.log.error(ctx, msg) });
+    fhirRoutes(api, { auth, writer, resources, records: this.records.reader, view, clock: this.clock, apiUrl: () => this.apiUrl, blocks: this.blocks, chain: this.chain, requestsPerSecond: this.opts.fhir.requestsPerSecond, log: (msg, ctx) => this.log.error(ctx, msg) });
   }
 
   /** How many blocks the furthest peer is ahead of this node (0 without peers). */

@@ -7,6 +7,7 @@ import { SignJWT, decodeJwt, importJWK } from 'jose';
 import { Wallet } from '@salus/client';
 import { generateIdentityKeys, isSalusError, pureEd25519, signBytes, toHex } from '@salus/core';
 import { memberPayload, startTestNode, type TestNode } from './harness.js';
+import { fakeClock } from './fake-clock.js';
 import { loadHome } from '../src/config/home.js';
 import { createApplication } from '../src/app/modules.js';
 import { FhirAuth } from '../src/fhir/auth.js';
@@ -21,7 +22,9 @@ const FORM = 'application/x-www-form-urlencoded';
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const CHAIN = 'salus-test';
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64url');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** the auth endpoints' clock, moved instead of sleeping; `/late/R4` has one of its own */
+const clock = fakeClock();
+const lateClock = fakeClock();
 
 const party = (keys = generateIdentityKeys()) => ({ keys, w: Wallet.fromSeed(keys.signing.secretKey, keys.encryption.secretKey), id: toHex(keys.signing.publicKey) });
 type Party = ReturnType<typeof party>;
@@ -43,12 +46,13 @@ beforeAll(async () => {
   const nodeKeys = loadHome(t.home).nodeKeys;
   // committed state as the node's API reads it
   const committed = createApplication(CHAIN, t.node.ed, t.node.state);
-  const common = { chainId: CHAIN, view: () => committed.committedView(), tokenUrl: () => tokenUrl };
+  const common = { chainId: CHAIN, view: () => committed.committedView(), tokenUrl: () => tokenUrl, clock };
   auth = new FhirAuth({ ...common, nodeKeys });
   app = Fastify();
   auth.routes(app);
   // the same node with tiny memories, with a 1 s token lifetime, and another node entirely
   new FhirAuth({ ...common, nodeKeys, rememberedMax: 2 }).routes(app, '/small/R4');
+  new FhirAuth({ ...common, nodeKeys, clock: lateClock }).routes(app, '/late/R4');
   // these two sit in a context that already decodes forms (as @fastify/formbody would)
   await app.register(async (scoped) => {
     scoped.addContentTypeParser(FORM, { parseAs: 'string' }, (_req, body, done) => {
@@ -248,9 +252,22 @@ describe('bearer tokens', () => {
     }
     const short = (await requestToken({ base: '/short/R4' })).body;
     expect(short.expires_in).toBe(1);
-    await sleep(2100);
+    clock.advance(2100); // the node's clock passes the token's expiry: nothing sleeps
     expect(await whoami(`Bearer ${short.access_token}`)).toEqual({ status: 401, body: { code: 'REQUEST_EXPIRED' } });
     expect((await whoami(`bearer ${good}`)).status).toBe(200);
+  });
+});
+
+describe("expiry on the node's clock", () => {
+  it('an assertion is refused once the clock passes its exp and the allowed skew', async () => {
+    const now = Math.floor(lateClock.now() / 1000);
+    const late = (a: string) => requestToken({ base: '/late/R4', assertion: a });
+    expect((await late(await assertion(P.service, { iat: now, exp: now + 60 }))).status).toBe(200);
+    const a = await assertion(P.service, { iat: now, exp: now + 60 });
+    lateClock.advance(75_000); // past exp + 10 s of skew
+    const r = await late(a);
+    expect(r).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+    expect(r.body.error_description).toMatch(/"exp"/);
   });
 });
 

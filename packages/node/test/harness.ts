@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { SalusClient, Wallet } from '@salus/client';
+import type { Clock } from '@salus/consensus';
 import { SalusNode } from '../src/node.js';
 import { initHome, loadHome } from '../src/config/home.js';
 import type { NodeOptionsInput } from '../src/config/options.js';
@@ -26,12 +27,12 @@ export interface TestNode {
  * A real node in this process on a loopback port, with a temporary home directory (removed by
  * close(), also after restarts, unless the caller gave the home).
  */
-export async function startTestNode(o: { home?: string; options?: NodeOptionsInput } = {}, ownsHome = !o.home): Promise<TestNode> {
+export async function startTestNode(o: { home?: string; options?: NodeOptionsInput; clock?: Clock } = {}, ownsHome = !o.home): Promise<TestNode> {
   const home = o.home ?? tempDir();
   if (!o.home) initHome({ home, chainId: 'salus-test', org: { id: 'founding-hospital', name: 'Founding Hospital', kind: 'hospital' }, port: 0 });
   const h = loadHome(home);
   const options: NodeOptionsInput = { ...o.options, api: { port: 0, ...o.options?.api }, solo: { blockIntervalMs: 5, emptyBlockIntervalMs: 200, ...o.options?.solo } };
-  const node = new SalusNode({ genesis: h.genesis, nodeKeys: h.nodeKeys, dataDir: h.paths.data, dbFile: h.paths.db, options, logger: pino({ level: 'silent' }) });
+  const node = new SalusNode({ genesis: h.genesis, nodeKeys: h.nodeKeys, dataDir: h.paths.data, dbFile: h.paths.db, options, clock: o.clock, logger: pino({ level: 'silent' }) });
   const { url } = await node.start();
   const admin = Wallet.import(JSON.parse(readFileSync(join(home, 'keys', 'founding-hospital-admin.json'), 'utf8')));
   const t: TestNode = {

@@ -3,6 +3,7 @@ import { toHex } from '@salus/core';
 import { memberPayload, startTestNode, tempDir, type TestNode } from './harness.js';
 import { initHome } from '../src/config/home.js';
 import type { NodeOptionsInput } from '../src/config/options.js';
+import type { Clock } from '@salus/consensus';
 
 /**
  * A single node with the parties of the records tests: the founding hospital (its admin is the
@@ -34,11 +35,12 @@ export const allergy = () => ({
   code: { coding: [{ system: 'http://snomed.info/sct', code: '91936005', display: 'Allergy to penicillin' }] },
 });
 
-export async function recordsWorld(options: NodeOptionsInput = {}): Promise<RecordsWorld> {
+/** `clock`: the node's (a test's fake one moves consent expiry and request skew without sleeping). */
+export async function recordsWorld(options: NodeOptionsInput = {}, clock?: Clock): Promise<RecordsWorld> {
   const home = tempDir();
   initHome({ home, chainId: 'salus-test', org: { id: 'founding-hospital', name: 'Founding Hospital', kind: 'hospital' }, port: 0 });
   // the founding hospital's admin key is the node's custodian for emergency release
-  const t = await startTestNode({ home, options: { ...options, records: { custodianKeyFile: `${home}/keys/founding-hospital-admin.json`, ...options.records } } }, true);
+  const t = await startTestNode({ home, clock, options: { ...options, records: { custodianKeyFile: `${home}/keys/founding-hospital-admin.json`, ...options.records } } }, true);
   const c = t.client;
   const w = { patient: Wallet.create(), drA: Wallet.create(), drB: Wallet.create(), emergencyB: Wallet.create(), clinicAdmin: Wallet.create(), app: Wallet.create() };
   await c.send(t.admin, 'identity', 'add_member', memberPayload(t.orgId, w.drA, 'practitioner', 'Dr A'));

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '@salus/core';
 import { waitFor } from './net-harness.js';
+import { fakeClock } from './fake-clock.js';
 import { allergy, observation, recordsWorld, rejection, type RecordsWorld } from './records-fixture.js';
 
 /**
@@ -11,8 +12,10 @@ import { allergy, observation, recordsWorld, rejection, type RecordsWorld } from
  * proofs, and erasure by crypto-shredding.
  */
 let w: RecordsWorld;
+/** the node's clock: consent expiry is tested by moving it, not by sleeping */
+const clock = fakeClock();
 beforeAll(async () => {
-  w = await recordsWorld();
+  w = await recordsWorld({}, clock);
 });
 afterAll(async () => {
   await w.t.close();
@@ -69,12 +72,18 @@ describe('records', () => {
     expect((await rejection(w.patient.grant({ id: 'clinic-obs', grantee: { org: 'clinic-b' }, scope: 'all' }))).code).toBe('CONFLICT');
   });
 
-  it('an expired grant reads nothing', async () => {
+  it("an expired grant reads nothing once the node's clock passes its end", async () => {
     const app = { key: w.wallets.app.publicKeyHex, encryptionKey: toHex(w.wallets.app.encryptionPublicKey) };
-    await w.patient.grant({ id: 'app-short', grantee: app, scope: { records: [obs] }, purposes: ['patient-request'], until: Date.now() + 1500 });
+    await w.patient.grant({ id: 'app-short', grantee: app, scope: { records: [obs] }, purposes: ['patient-request'], until: clock.now() + 20_000 });
     expect((await w.app.read(obs, { purpose: 'patient-request' })).resource).toMatchObject({ note: [{ text: 'third' }] });
-    await new Promise((r) => setTimeout(r, 1600));
+    const height = w.t.node.chain.lastHeight();
+    // past `until` and past the ledger's staleness limit (15 s), within the request skew (5 min)
+    clock.advance(21_000);
     expect((await rejection(w.app.read(obs, { purpose: 'patient-request' }))).code).toBe('CONSENT_REQUIRED');
+    // consensus takes the jump: blocks keep committing, stamped with the moved clock, and reads resume
+    await waitFor(() => w.t.node.chain.lastHeight() > height + 1, 10_000, 'a block after the jump');
+    expect(w.t.node.chain.lastHeader()!.time).toBeGreaterThan(Date.now() + 15_000);
+    expect((await w.patient.read(obs, { purpose: 'patient-request' })).basis).toBe('patient');
   });
 
   it('break-glass: only an emergency role; time-limited read of the emergency data set, released by the custodian', async () => {

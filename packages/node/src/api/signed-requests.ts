@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { SalusError, parseAuthorization, verifyRequest, type Ed25519, type SignedRequest } from '@salus/core';
+import type { WallClock } from '@salus/module';
 
 /**
  * Checks signed requests (core/request-auth.ts) at this node: the signature over method, path with
@@ -10,11 +11,12 @@ import { SalusError, parseAuthorization, verifyRequest, type Ed25519, type Signe
 export class RequestGuard {
   private readonly seen = new Map<string, number>();
 
-  constructor(private readonly o: { chainId: string; nodeId: string; ed: Ed25519; skewMs: number; noncesMax: number }) {}
+  /** `clock`: the node's, so a request's age and its nonce's memory follow the clock the node runs on */
+  constructor(private readonly o: { chainId: string; nodeId: string; ed: Ed25519; skewMs: number; noncesMax: number; clock: WallClock }) {}
 
   check(req: FastifyRequest, bodyHash = ''): SignedRequest {
     const r = parseAuthorization(req.headers.authorization);
-    const now = Date.now();
+    const now = this.o.clock.now();
     if (Math.abs(now - r.at) > this.o.skewMs) {
       throw new SalusError('REQUEST_EXPIRED', `the request was signed ${Math.round((now - r.at) / 1000)} s from this node's clock; the limit is ${this.o.skewMs / 1000} s`);
     }
@@ -38,10 +40,10 @@ export class RequestGuard {
 export class UploadQuota {
   private readonly used = new Map<string, { since: number; bytes: number }>();
 
-  constructor(private readonly o: { bytesPerWindow: number; windowMs: number }) {}
+  constructor(private readonly o: { bytesPerWindow: number; windowMs: number; clock: WallClock }) {}
 
   take(key: string, bytes: number): void {
-    const now = Date.now();
+    const now = this.o.clock.now();
     let u = this.used.get(key);
     if (!u || now - u.since > this.o.windowMs) {
       u = { since: now, bytes: 0 };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { SalusError } from '@salus/core';
+import type { WallClock } from '@salus/module';
 import { buf, u8 } from '../storage/db.js';
 
 /**
@@ -50,7 +51,8 @@ export class SqliteBlobStore implements BlobStore {
   private readonly db: Database.Database;
   private readonly stmts;
 
-  constructor(file: string) {
+  /** `clock`: the one `collect` is given its time by, so an upload's age is measured on one clock */
+  constructor(file: string, private readonly clock: WallClock) {
     try {
       this.db = new Database(file);
       this.db.pragma('journal_mode = WAL');
@@ -88,7 +90,7 @@ export class SqliteBlobStore implements BlobStore {
 
   async put(hash: string, bytes: Uint8Array, patient: string | null, pinned = false): Promise<void> {
     checkBlobHash(hash, bytes);
-    this.stmts.put.run(hash, buf(bytes), patient, pinned ? 1 : 0, Date.now());
+    this.stmts.put.run(hash, buf(bytes), patient, pinned ? 1 : 0, this.clock.now());
   }
 
   async pin(hashes: readonly string[], patient: string): Promise<void> {

@@ -5,7 +5,7 @@ import { type Ed25519, type IdentityKeys, SalusError, fromHex, pureEd25519, sign
 import { activeKey, type KeyRecord } from '@salus/identity';
 import { evictOldest } from '../util/evict.js';
 import { formatScopes, inContexts, parseScope, parseScopes, type Scope, type ScopeContext } from './scopes.js';
-import type { KV } from '@salus/module';
+import type { KV, WallClock } from '@salus/module';
 
 /**
  * SMART Backend Services authorisation for the FHIR facade (ADR 0006). Clients are organisation
@@ -36,6 +36,8 @@ export interface FhirAuthOptions {
   readonly view: () => KV;
   /** the absolute URL of the token endpoint: the audience of assertions and challenges */
   readonly tokenUrl: () => string;
+  /** the node's clock: assertions, challenges and tokens expire by it (jose is given its time too) */
+  readonly clock: WallClock;
   readonly tokenTtlS?: number;
   readonly ed?: Ed25519;
   /** how many assertion ids and challenges are remembered at once (each kind) */
@@ -186,8 +188,9 @@ export class FhirAuth {
         });
         r.get('/auth/challenge', async () => {
           const nonce = randomBytes(32).toString('base64url');
-          const expiresAt = Date.now() + CHALLENGE_TTL_MS;
-          this.challenges.add(nonce, expiresAt, Date.now());
+          const now = this.o.clock.now();
+          const expiresAt = now + CHALLENGE_TTL_MS;
+          this.challenges.add(nonce, expiresAt, now);
           return { nonce, expiresAt: new Date(expiresAt).toISOString() };
         });
         r.post('/auth/patient-token', { bodyLimit: TOKEN_BODY_MAX }, async (req) => this.patientToken(req.body));
@@ -226,20 +229,20 @@ export class FhirAuth {
     if (typeof iss !== 'string' || !HEX_KEY.test(iss)) throw badClient('the assertion iss must be the client id: its signing key in lower-case hex');
     if (clientId !== undefined && clientId !== iss) throw badClient('client_id differs from the assertion iss');
     let claims: JWTPayload;
+    const now = this.o.clock.now();
     try {
-      const expect = { algorithms: ['EdDSA'], issuer: iss, subject: iss, audience: this.o.tokenUrl(), requiredClaims: ['exp', 'jti'], clockTolerance: SKEW_S };
+      const expect = { algorithms: ['EdDSA'], issuer: iss, subject: iss, audience: this.o.tokenUrl(), requiredClaims: ['exp', 'jti'], clockTolerance: SKEW_S, currentDate: new Date(now) };
       ({ payload: claims } = await jwtVerify(assertion, await okpKey(fromHex(iss, 32)), expect));
     } catch (e) {
       throw badClient(`the assertion is not valid: ${e instanceof jose.JOSEError ? e.message : 'bad key'}`);
     }
-    const nowS = Date.now() / 1000;
+    const nowS = now / 1000;
     const exp = claims.exp!;
     if (exp > nowS + ASSERTION_LIFETIME_MAX_S + SKEW_S || (typeof claims.iat === 'number' && exp - claims.iat > ASSERTION_LIFETIME_MAX_S)) {
       throw badClient(`the assertion exp is more than ${ASSERTION_LIFETIME_MAX_S} s ahead`);
     }
     if (typeof claims.jti !== 'string' || claims.jti.length === 0 || claims.jti.length > 256) throw badClient('the assertion jti must be a string of 1-256 characters');
     const id = `${iss}:${claims.jti}`;
-    const now = Date.now();
     if (this.assertionIds.has(id, now)) throw badClient('the assertion jti was already used');
     if (!this.assertionIds.add(id, (exp + SKEW_S) * 1000, now)) throw new OAuthError(429, 'invalid_request', 'this node holds the most unexpired assertions it remembers; retry shortly');
     return iss;
@@ -252,7 +255,7 @@ export class FhirAuth {
       throw badRequest('send JSON {key: 64 hex, nonce: from GET auth/challenge, signature: 128 hex}');
     }
     // consumed before the signature is checked: a nonce gets one answer, right or wrong
-    if (!this.challenges.take(nonce, Date.now())) throw new OAuthError(400, 'invalid_grant', 'the nonce is unknown, expired or already used');
+    if (!this.challenges.take(nonce, this.o.clock.now())) throw new OAuthError(400, 'invalid_grant', 'the nonce is unknown, expired or already used');
     const msg = signBytes('challenge', this.o.chainId, { nonce, aud: this.o.tokenUrl() });
     if (!this.ed.verify(fromHex(key, 32), msg, fromHex(signature, 64))) throw badClient('the signature does not verify for this key, nonce and token endpoint');
     const rec = activeKey(this.o.view(), key);
@@ -262,7 +265,7 @@ export class FhirAuth {
 
   private async issue(c: Omit<FhirCaller, 'tokenId'>) {
     const scope = formatScopes(c.scopes);
-    const nowS = Math.floor(Date.now() / 1000);
+    const nowS = Math.floor(this.o.clock.now() / 1000);
     // RFC 9068 access-token claims; aud is this node: only its FHIR server accepts its tokens
     const token = await new SignJWT({ scope, client_id: c.clientKey, kind: c.kind, org: c.org, patient: c.patient, chain: this.o.chainId })
       .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt' })
@@ -282,7 +285,7 @@ export class FhirAuth {
     if (!m) throw new SalusError('BAD_SIGNATURE', `send Authorization: Bearer <access token>, from ${this.o.tokenUrl()}`);
     let claims: JWTPayload;
     try {
-      const expect = { algorithms: ['EdDSA'], typ: 'at+jwt', issuer: this.nodeId, audience: this.nodeId, requiredClaims: ['exp', 'jti', 'sub'] };
+      const expect = { algorithms: ['EdDSA'], typ: 'at+jwt', issuer: this.nodeId, audience: this.nodeId, requiredClaims: ['exp', 'jti', 'sub'], currentDate: new Date(this.o.clock.now()) };
       ({ payload: claims } = await jwtVerify(m[1]!, await this.verifyingKey, expect));
     } catch (e) {
       // jose checks the signature before the claims, so only this node's own tokens reach "expired"

@@ -4,7 +4,8 @@ const DIRECTORY_SEARCH = ['_id', 'name', '_count'];
 const paramType = (name: string) =>
   name === '_count' ? 'number' : name === 'patient' || name === 'subject' ? 'reference' : name === 'name' || name === '_sort' || name === '_summary' || name === '_include' ? 'string' : name === 'date' || name === '_lastUpdated' ? 'date' : 'token';
 
-export function capability(orgName: string, clinicalTypes: readonly string[], directoryTypes: readonly string[], viewTypes: readonly string[]) {
+/** `now`: the node's clock (the statement's date). */
+export function capability(orgName: string, clinicalTypes: readonly string[], directoryTypes: readonly string[], viewTypes: readonly string[], now: number) {
   const clinical = clinicalTypes.map((type) => ({
     type,
     versioning: 'versioned',
@@ -26,7 +27,7 @@ export function capability(orgName: string, clinicalTypes: readonly string[], di
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
-    date: new Date().toISOString().slice(0, 10),
+    date: new Date(now).toISOString().slice(0, 10),
     kind: 'instance',
     fhirVersion: '4.0.1',
     format: ['application/fhir+json', 'json'],

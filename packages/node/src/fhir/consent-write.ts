@@ -1,7 +1,6 @@
 import { SalusError, decodeTx, toHex, type Canonical } from '@salus/core';
 import type { Chain } from '../ledger/chain.js';
-import { parseRecordsPayload, type Grant } from '../modules/records/payloads.js';
-import { getPatient } from '../modules/records/state.js';
+import { parseGrant, type RecordsReader } from '../modules/records/index.js';
 import { consents } from './ledger-views.js';
 import type { Served } from './directory.js';
 import type { KV } from '@salus/module';
@@ -17,13 +16,13 @@ export const SIGNED_GRANT = 'https://salus.health/fhir/StructureDefinition/signe
 
 type Resource = Record<string, unknown> & { resourceType: string };
 
-export async function createConsent(o: { chain: Chain; view: () => KV; commitWaitMs: number }, body: Resource): Promise<Served> {
+export async function createConsent(o: { chain: Chain; view: () => KV; records: RecordsReader; commitWaitMs: number }, body: Resource): Promise<Served> {
   const ext = ((body.extension ?? []) as { url?: string; valueBase64Binary?: string }[]).find((e) => e.url === SIGNED_GRANT);
   if (!ext?.valueBase64Binary) throw new SalusError('INVALID_RESOURCE', `a Consent here is a grant signed by the patient: add the extension ${SIGNED_GRANT} with the signed records/grant transaction`);
   const bytes = Uint8Array.from(Buffer.from(ext.valueBase64Binary, 'base64'));
   const tx = decodeTx(bytes);
   if (tx.module !== 'records' || tx.type !== 'grant') throw new SalusError('INVALID_RESOURCE', 'the signed transaction is not a records/grant');
-  const g = parseRecordsPayload('grant', tx.payload as Canonical) as Grant;
+  const g = parseGrant(tx.payload as Canonical);
   // the Consent must say what the signature grants
   const patientRef = (body.patient as { reference?: string } | undefined)?.reference;
   if (patientRef !== `Patient/${g.patient}`) throw new SalusError('INVALID_RESOURCE', `Consent.patient must be Patient/${g.patient}, the patient of the signed grant`);
@@ -31,11 +30,11 @@ export async function createConsent(o: { chain: Chain; view: () => KV; commitWai
   const actor = ((body.provision as { actor?: { reference?: { reference?: string; identifier?: { value?: string } } }[] } | undefined)?.actor ?? [])[0]?.reference;
   const named = 'org' in g.grantee ? actor?.reference === `Organization/${g.grantee.org}` : actor?.identifier?.value === g.grantee.key;
   if (!named) throw new SalusError('INVALID_RESOURCE', 'Consent.provision.actor must name the grantee of the signed grant');
-  if (getPatient(o.view(), g.patient).signingKey !== toHex(tx.signer)) throw new SalusError('NOT_THE_PATIENT', "the grant is not signed by the patient's current key");
+  if (o.records.patient(o.view(), g.patient).signingKey !== toHex(tx.signer)) throw new SalusError('NOT_THE_PATIENT', "the grant is not signed by the patient's current key");
   const hash = o.chain.submit(bytes);
   const receipt = await o.chain.waitForCommit(hash, o.commitWaitMs);
   if (receipt.result.code !== 'OK') throw new SalusError(receipt.result.code as 'FORBIDDEN', receipt.result.log);
-  const view = consents(o.view(), g.patient).find((c) => c.id === `${g.patient}.${g.id}`);
+  const view = consents(o.records, o.view(), g.patient).find((c) => c.id === `${g.patient}.${g.id}`);
   if (!view) throw new SalusError('CORRUPT_DATA', 'invariant failed: the committed grant is not in the state');
   return view;
 }

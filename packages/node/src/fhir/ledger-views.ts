@@ -1,7 +1,6 @@
 import { SalusError, decodeTx, fromHex } from '@salus/core';
 import type { BlockStore } from '../ledger/blockstore.js';
-import type { RecordsIndex } from '../modules/records/index-db.js';
-import { patientRecords, type GrantState } from '../modules/records/state.js';
+import type { GrantState, RecordsIndexReader, RecordsReader } from '../modules/records/index.js';
 import type { Served } from './directory.js';
 import type { KV } from '@salus/module';
 
@@ -12,8 +11,8 @@ import type { KV } from '@salus/module';
  */
 const SALUS = 'https://salus.health/fhir';
 
-export function consents(kv: KV, patient: string): Served[] {
-  return patientRecords(kv, patient).grants.map((g) => consent(patient, g));
+export function consents(records: RecordsReader, kv: KV, patient: string): Served[] {
+  return records.grants(kv, patient).map((g) => consent(patient, g));
 }
 
 function consent(patient: string, g: GrantState): Served {
@@ -42,7 +41,7 @@ function consent(patient: string, g: GrantState): Served {
 const SUBTYPE: Record<string, string> = { write: 'create', add_envelopes: 'update', grant: 'create', revoke: 'delete', break_glass: 'read', erase: 'delete', set_keyring: 'update' };
 
 /** The patient's accounting (records index) as AuditEvents, newest last; reads name the reader, purpose and basis. */
-export function auditEvents(index: RecordsIndex, blocks: BlockStore, patient: string, limit: number): Served[] {
+export function auditEvents(index: RecordsIndexReader, blocks: BlockStore, patient: string, limit: number): Served[] {
   if (limit < 1 || limit > 1000) throw new SalusError('INVALID_FIELD', '_count must be 1-1000');
   const out: Served[] = [];
   const txCache = new Map<string, { signer: string; payload: Record<string, unknown>; time: number }>();

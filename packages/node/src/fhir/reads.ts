@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SalusError } from '@salus/core';
 import { type Purpose } from '@salus/client';
-import { PATIENT_ID, RECORD_ID } from '../modules/records/payloads.js';
+import { PATIENT_ID, RECORD_ID } from '../modules/records/index.js';
 import type { FhirCaller } from './auth.js';
 import { directory, organization, practitioner, type Served } from './directory.js';
 import { auditEvents, consents } from './ledger-views.js';
@@ -19,7 +19,7 @@ import { DELETED_TAG } from './writes.js';
 export const isDeleted = (r: Record<string, unknown>) => ((r.meta as { tag?: { system?: string; code?: string }[] } | undefined)?.tag ?? []).some((t) => t.system === DELETED_TAG.system && t.code === DELETED_TAG.code);
 
 export const latestOf = (d: FhirDeps, record: string): number => {
-  const latest = (d.view().get(`records/rec/${record}`) as { latest: number } | undefined)?.latest;
+  const latest = d.records.latestVersion(d.view(), record);
   if (latest === undefined) throw new SalusError('NOT_FOUND', `no resource ${record}`);
   return latest;
 };
@@ -50,7 +50,7 @@ export async function resolveRecord(d: FhirDeps, type: string, id: string): Prom
 export async function readClinical(d: FhirDeps, caller: FhirCaller, type: string, record: string, version?: number): Promise<Loaded> {
   if (!RECORD_ID.test(record)) throw new SalusError('NOT_FOUND', `no ${type} ${record}`);
   const kv = d.view();
-  const latest = (kv.get(`records/rec/${record}`) as { latest: number } | undefined)?.latest;
+  const latest = d.records.latestVersion(kv, record);
   if (latest === undefined) throw new SalusError('NOT_FOUND', `no ${type} ${record}`);
   const loaded = await d.resources.load(record, version ?? latest, purposeOf(caller));
   if (loaded.resource.resourceType !== type) throw new SalusError('NOT_FOUND', `no ${type} ${record}`);
@@ -66,7 +66,7 @@ export async function disclose(d: FhirDeps, caller: FhirCaller, ls: readonly Loa
   // the token's id names the read; a bearer token carries no request signature (ADR 0006)
   const token = caller.tokenId.replace(/-/g, '').toLowerCase();
   const nonce = /^(?:[0-9a-f]{2}){8,32}$/.test(token) ? token : randomBytes(16).toString('hex');
-  const at = Date.now();
+  const at = d.clock.now();
   const purpose = purposeOf(caller);
   await d.records.disclosures.recordAll(ls.map((l) => ({ patient: l.patient, record: l.record, version: l.version, reader: caller.clientKey, purpose, at, nonce, sig: '', basis: l.basis })));
 }
@@ -100,7 +100,7 @@ export async function search(d: FhirDeps, caller: FhirCaller, type: string, q: R
     if (!PATIENT_ID.test(p)) throw new SalusError('INVALID_FIELD', `search ${type} by patient=Patient/<pat-…>`);
     if (caller.kind === 'patient' && p !== caller.patient) throw new SalusError('FORBIDDEN', "a patient's token sees only the patient's own consents and accounting");
     if (type === 'AuditEvent' && caller.kind !== 'patient') throw new SalusError('FORBIDDEN', "the accounting of disclosures is the patient's: use a patient token");
-    return plain(type === 'Consent' ? consents(kv, p).slice(0, c.count) : auditEvents(d.records.index, d.blocks, p, Math.max(c.count, 1)));
+    return plain(type === 'Consent' ? consents(d.records, kv, p).slice(0, c.count) : auditEvents(d.records.index, d.blocks, p, Math.max(c.count, 1)));
   }
   const { criteria: c, ignored } = parseCriteria(q, CLINICAL_PARAMS, strict);
   let patient = (one(q, 'patient') ?? one(q, 'subject'))?.replace(/^Patient\//, '');

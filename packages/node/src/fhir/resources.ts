@@ -1,12 +1,11 @@
 import { SalusError, type IdentityKeys, type KeyWrap } from '@salus/core';
 import { type Purpose } from '@salus/client';
 import { openBlobs, recordAad } from '@salus/client';
-import type { RecordsService } from '../modules/records/service.js';
-import { getRecord, getVersion, party, readBasis, type ReadBasis, type RecordState, type VersionState } from '../modules/records/state.js';
+import type { ReadBasis, RecordState, RecordsReader, VersionState } from '../modules/records/index.js';
 import { getOrg } from '@salus/identity';
 import { parseFhir } from './json.js';
 import { Slices } from '../util/slices.js';
-import type { KV } from '@salus/module';
+import type { KV, WallClock } from '@salus/module';
 
 /**
  * The clinical resources this node's organisation may read, as FHIR sees them (ADR 0006): a record
@@ -72,15 +71,16 @@ export class FhirResources {
   private indexedHeight = 0;
   private readonly orgEnc: string;
 
-  constructor(private readonly deps: { records: RecordsService; view: () => KV; org: string; orgKeys: IdentityKeys; orgAdminKey: string; keyWrap: KeyWrap; lastHeight: () => number }) {
+  constructor(private readonly deps: { records: RecordsReader; view: () => KV; clock: WallClock; org: string; orgKeys: IdentityKeys; orgAdminKey: string; keyWrap: KeyWrap; lastHeight: () => number }) {
     this.orgEnc = Buffer.from(deps.orgKeys.encryption.publicKey).toString('hex');
   }
 
   /** The organisation's right to a version now (it reads as its admin key would), or CONSENT_REQUIRED. */
   basis(kv: KV, record: string, version: number, purpose: Purpose): { basis: ReadBasis; ver: VersionState; patient: string } {
-    const rec = getRecord(kv, record);
-    const ver = getVersion(kv, record, version);
-    return { basis: readBasis(kv, party(kv, this.deps.orgAdminKey), record, rec, ver, purpose, Date.now()), ver, patient: rec.patient };
+    const { records } = this.deps;
+    const rec = records.record(kv, record);
+    const ver = records.version(kv, record, version);
+    return { basis: records.readBasis(kv, records.party(kv, this.deps.orgAdminKey), record, rec, ver, purpose, this.deps.clock.now()), ver, patient: rec.patient };
   }
 
   /** Decrypts a version with the organisation's envelope (after the consent check); the latest comes from memory when indexed. */
@@ -92,7 +92,7 @@ export class FhirResources {
     const env = ver.envelopes.find((e) => e.to === this.orgEnc);
     if (!env) throw new SalusError('CONSENT_REQUIRED', `version ${version} of ${record} is not wrapped for this organisation's key yet`, { record, version });
     await this.deps.records.fetch([ver.content, env.blob]);
-    const [content, envelope] = await Promise.all([this.deps.records.blobs.get(ver.content), this.deps.records.blobs.get(env.blob)]);
+    const [content, envelope] = await Promise.all([this.deps.records.blob(ver.content), this.deps.records.blob(env.blob)]);
     if (!content || !envelope) throw new SalusError('BLOB_MISSING', `the ciphertext of ${record} v${version} is on no reachable node`);
     const plaintext = await openBlobs(content, envelope, this.deps.orgKeys.encryption.secretKey, recordAad(record, version, patient), this.deps.keyWrap);
     // a writer's plaintext is not checked by the ledger: what is not a FHIR resource is refused, not indexed
@@ -137,7 +137,7 @@ export class FhirResources {
       await slices.next();
       try {
         // the view of the height now: a block may have committed during the last slice
-        const rec = getRecord(this.deps.view(), record);
+        const rec = this.deps.records.record(this.deps.view(), record);
         // load checks the organisation's right and its envelope (CONSENT_REQUIRED: dropped below)
         const l = await this.load(record, rec.latest, 'treatment');
         this.put(record, { type: l.resource.resourceType, patient, latest: rec.latest, loaded: l, served: served(l), rec });
@@ -191,10 +191,10 @@ export class FhirResources {
     const look = () => {
       const kv = this.deps.view();
       // current: the index has seen every committed block, so each cached copy is its record's latest version
-      return { kv, org: party(kv, this.deps.orgAdminKey), current: this.indexedHeight === this.deps.lastHeight() };
+      return { kv, org: this.deps.records.party(kv, this.deps.orgAdminKey), current: this.indexedHeight === this.deps.lastHeight() };
     };
     let { kv, org, current } = look();
-    const now = Date.now();
+    const now = this.deps.clock.now();
     for (const record of ids) {
       if (slices.sliceDue()) {
         await slices.next();
@@ -204,12 +204,12 @@ export class FhirResources {
       // the id lists are a snapshot: during a slice's pause a record may have changed type or patient
       if (cached && (cached.type !== type || (patient !== undefined && cached.patient !== patient))) continue;
       try {
-        const latest = current && cached ? cached.latest : getRecord(kv, record).latest;
+        const latest = current && cached ? cached.latest : this.deps.records.record(kv, record).latest;
         if (cached && cached.latest === latest) {
           if (!test(cached.served)) continue;
           // consent at this height on the patient's state, with the record's and version's facts
           // that never change (patient, author, tags, emergency): no state read for the record
-          const basis = readBasis(kv, org, record, cached.rec, cached.loaded.ver, purpose, now);
+          const basis = this.deps.records.readBasis(kv, org, record, cached.rec, cached.loaded.ver, purpose, now);
           out.push({ loaded: { ...cached.loaded, basis }, served: cached.served });
           continue;
         }

@@ -1,7 +1,7 @@
 import './errors.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SalusError } from '@salus/core';
-import type { RecordsService } from '../modules/records/service.js';
+import { versionKey, type RecordsReader } from '../modules/records/index.js';
 import { capability } from './capability.js';
 import { parseFhir, rawOf, writeAnswer } from './json.js';
 import { batch, transaction } from './bundles.js';
@@ -15,7 +15,7 @@ import { allows, type Interaction } from './scopes.js';
 import { operationOutcome, sendOutcome } from './outcome.js';
 import { FhirWriter } from './writes.js';
 import { asResource, disclose, isDeleted, latestOf, one, purposeOf, readClinical, readOne, resolveRecord, search, type SearchResult } from './reads.js';
-import type { KV } from '@salus/module';
+import type { KV, WallClock } from '@salus/module';
 
 /**
  * The FHIR R4 REST API of a node, first part (ADR 0006): capability statement, read, vread,
@@ -35,8 +35,10 @@ export interface FhirDeps {
   readonly auth: FhirAuth;
   readonly writer: FhirWriter;
   readonly resources: FhirResources;
-  readonly records: RecordsService;
+  readonly records: RecordsReader;
   readonly view: () => KV;
+  /** the node's clock: the rate limit's buckets and the disclosures' times */
+  readonly clock: WallClock;
   readonly log: (msg: string, ctx: object) => void;
   /** the node's own API, for the proofs of $verify */
   readonly apiUrl: () => string;
@@ -89,13 +91,13 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
       };
       f.post('/', bundles);
 
-      f.get('/metadata', async (_req, reply) => reply.type(FHIR_JSON).send(capability(d.resources.orgName(), CLINICAL_TYPES, DIRECTORY_TYPES, LEDGER_VIEW_TYPES)));
+      f.get('/metadata', async (_req, reply) => reply.type(FHIR_JSON).send(capability(d.resources.orgName(), CLINICAL_TYPES, DIRECTORY_TYPES, LEDGER_VIEW_TYPES, d.clock.now())));
 
       f.post<{ Params: { type: string } }>('/:type', async (req, reply) => {
         if (req.params.type === 'Consent') {
           const caller = await d.auth.authenticate(req);
           if (!allows(caller.scopes, 'Consent', 'c')) throw new SalusError('FORBIDDEN', "the token's scopes do not allow creating a Consent");
-          const created = await createConsent({ chain: d.chain, view: d.view, commitWaitMs: 30_000 }, FhirWriter.check(req.body, 'Consent'));
+          const created = await createConsent({ chain: d.chain, view: d.view, records: d.records, commitWaitMs: 30_000 }, FhirWriter.check(req.body, 'Consent'));
           return reply.status(201).header('location', `/fhir/R4/Consent/${created.id}`).type(FHIR_JSON).send(created);
         }
         const caller = await guard(req, req.params.type, 'c', true);
@@ -237,7 +239,7 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
       if (!r.ok) throw new SalusError('TIMEOUT', `the proof is not available yet (${r.status}); retry after the next block`);
       return r.json() as Promise<unknown>;
     };
-    const [transaction, state] = await Promise.all([get(`/v1/txs/${l.ver.tx}`), get(`/v1/state?key=${encodeURIComponent(`records/ver/${record}/${version}`)}`)]);
+    const [transaction, state] = await Promise.all([get(`/v1/txs/${l.ver.tx}`), get(`/v1/state?key=${encodeURIComponent(versionKey(record, version))}`)]);
     return reply.type(FHIR_JSON).send({
       resourceType: 'Parameters',
       parameter: [
@@ -253,7 +255,7 @@ export function fhirRoutes(app: FastifyInstance, d: FhirDeps, base = '/fhir/R4')
   const buckets = new Map<string, { tokens: number; at: number }>();
   /** A token bucket per client key: past it, 429 with Retry-After, as FHIR servers answer load. */
   function throttle(caller: FhirCaller): void {
-    const now = Date.now();
+    const now = d.clock.now();
     const cap = d.requestsPerSecond * 2;
     const b = buckets.get(caller.clientKey) ?? { tokens: cap, at: now };
     b.tokens = Math.min(cap, b.tokens + ((now - b.at) / 1000) * d.requestsPerSecond);

@@ -6,7 +6,7 @@ import type { BlobStore } from '../../blobs/store.js';
 import { activeKey } from '@salus/identity';
 import type { IndexedBlockTx, RecordsIndex } from './index-db.js';
 import { getRecord, getVersion, patientRecords } from './state.js';
-import type { Application } from '@salus/module';
+import type { Application, WallClock } from '@salus/module';
 
 /**
  * The organisation's key custodian: the simple first design of emergency key release
@@ -23,7 +23,7 @@ export class Custodian {
   private readonly queue: Promise<void>[] = [];
 
   constructor(
-    private readonly deps: { keys: IdentityKeys; chain: Chain; app: Application; store: BlobStore; index: RecordsIndex; ed: Ed25519; keyWrap: KeyWrap; log: Logger; fetch: (hashes: string[]) => Promise<void>; isErased: (patient: string) => boolean },
+    private readonly deps: { keys: IdentityKeys; chain: Chain; app: Application; store: BlobStore; index: RecordsIndex; ed: Ed25519; keyWrap: KeyWrap; log: Logger; clock: WallClock; fetch: (hashes: string[]) => Promise<void>; isErased: (patient: string) => boolean },
   ) {
     this.orgKeyHex = toHex(deps.keys.signing.publicKey);
     this.orgEncHex = toHex(deps.keys.encryption.publicKey);
@@ -40,7 +40,7 @@ export class Custodian {
    */
   start(): void {
     const kv = this.deps.app.committedView();
-    const now = Date.now();
+    const now = this.deps.clock.now();
     for (const patient of this.deps.index.patients()) {
       for (const e of patientRecords(kv, patient).emergency) {
         if (e.until > now) this.queue.push(this.release(patient, e.key).catch((err: unknown) => this.deps.log.warn({ reason: (err as Error).message }, 'custodian: emergency release failed')));

@@ -4,7 +4,7 @@ import type { Chain } from '../../ledger/chain.js';
 import type { BlockStore } from '../../ledger/blockstore.js';
 import type { IndexedBlockTx, RecordsIndex } from './index-db.js';
 import { RECORDS_LIMITS, entryTuple, type DisclosureEntry } from './payloads.js';
-import type { Application } from '@salus/module';
+import type { Application, WallClock } from '@salus/module';
 
 export interface DisclosureOptions {
   /** how often queued disclosures are signed into a transaction */
@@ -17,7 +17,17 @@ export interface DisclosureOptions {
   readonly resubmitMs: number;
 }
 
-/** The parts of the node that the records module reads the ledger with and signs its transactions with. */
+/**
+ * The node's clock as the records services use it: time, and timers driven by the same clock
+ * (consensus's `Clock` is one), so a test that moves the node's clock moves consent expiry, request
+ * skew and the disclosure schedule together.
+ */
+export interface RecordsClock extends WallClock {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** The parts of the node that the records module reads the ledger with, signs its transactions with, and tells time by. */
 export interface LedgerParts {
   readonly chain: Chain;
   readonly blocks: BlockStore;
@@ -26,6 +36,7 @@ export interface LedgerParts {
   readonly keys: IdentityKeys;
   readonly nodeId: string;
   readonly log: Logger;
+  readonly clock: RecordsClock;
 }
 
 /**
@@ -37,7 +48,8 @@ export interface LedgerParts {
  * restart), so every served read ends up on the ledger.
  */
 export class DisclosureRecorder {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
+  private running = false;
   /** batches submitted and not yet settled: transaction hash → submission time */
   private readonly submitted = new Map<string, number>();
 
@@ -55,16 +67,30 @@ export class DisclosureRecorder {
     // After a restart: batches that committed leave the queue, the others are queued again.
     for (const { tx, at } of this.deps.index.submittedTxs()) this.submitted.set(tx, at);
     for (const tx of [...this.submitted.keys()]) this.settle(tx);
-    this.timer = setInterval(() => this.flush(), this.opts.flushMs);
+    this.running = true;
+    this.schedule();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.running = false;
+    if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** The next flush, `flushMs` after this one ends (the clock offers one-shot timers, as consensus uses them). */
+  private schedule(): void {
+    this.timer = this.deps.clock.setTimeout(() => {
+      try {
+        this.flush();
+      } finally {
+        if (this.running) this.schedule();
+      }
+    }, this.opts.flushMs);
   }
 
   /** Throws LEDGER_UNAVAILABLE rather than let a read go unlogged. */
   admit(): void {
-    const idle = Date.now() - this.deps.lastCommitAt();
+    const idle = this.deps.clock.now() - this.deps.lastCommitAt();
     if (idle > this.opts.ledgerStaleMs) {
       throw new SalusError('LEDGER_UNAVAILABLE', `this node's latest block is ${Math.round(idle / 1000)} s old (stalled or catching up); the read is refused rather than served on old consent or unlogged`);
     }
@@ -127,7 +153,7 @@ export class DisclosureRecorder {
   }
 
   flush(): void {
-    const now = Date.now();
+    const now = this.deps.clock.now();
     for (const [tx, at] of this.submitted) if (now - at > this.opts.resubmitMs) this.settle(tx);
     for (;;) {
       const rows = this.deps.index.unsubmitted(RECORDS_LIMITS.disclosuresPerTxMax);

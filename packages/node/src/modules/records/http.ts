@@ -20,7 +20,7 @@ import {
   readBasis,
   requireNotErased,
 } from './state.js';
-import type { KV } from '@salus/module';
+import type { KV, WallClock } from '@salus/module';
 
 export interface RecordsHttpDeps {
   readonly chainId: string;
@@ -36,6 +36,8 @@ export interface RecordsHttpDeps {
   /** fetch blobs this node lacks from its peers */
   readonly fetch: (hashes: string[]) => Promise<void>;
   readonly requestSkewMs: number;
+  /** the node's clock: request skew, upload quotas and consent expiry are judged by it */
+  readonly clock: WallClock;
   readonly waitForHeight: (height: number) => Promise<void>;
   readonly onRead?: (basis: string) => void;
   readonly onRefused?: (code: string) => void;
@@ -62,8 +64,8 @@ function partyEncryptionKeys(kv: KV, p: Party, patient: string): Set<string> {
  * accounting of disclosures. Every route here takes a signed request (core/request-auth.ts).
  */
 export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
-  const guard = new RequestGuard({ chainId: d.chainId, nodeId: d.nodeId, ed: d.ed, skewMs: d.requestSkewMs, noncesMax: 500_000 });
-  const quota = new UploadQuota({ bytesPerWindow: d.uploadBytesPerHour, windowMs: 3600_000 });
+  const guard = new RequestGuard({ chainId: d.chainId, nodeId: d.nodeId, ed: d.ed, skewMs: d.requestSkewMs, noncesMax: 500_000, clock: d.clock });
+  const quota = new UploadQuota({ bytesPerWindow: d.uploadBytesPerHour, windowMs: 3600_000, clock: d.clock });
   const auth = (req: FastifyRequest, bodyHash = ''): SignedRequest & { purpose: Purpose } => {
     const who = guard.check(req, bodyHash);
     if (!isPurpose(who.purpose)) throw new SalusError('INVALID_FIELD', `purpose must be one of ${PURPOSES.join(', ')}`, { purpose: who.purpose });
@@ -152,7 +154,7 @@ export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
     const rec = getRecord(kv, id);
     const ver = getVersion(kv, id, version);
     const p = party(kv, who.key);
-    const basis = readBasis(kv, p, id, rec, ver, who.purpose, Date.now());
+    const basis = readBasis(kv, p, id, rec, ver, who.purpose, d.clock.now());
     const keys = partyEncryptionKeys(kv, p, rec.patient);
     const envs = ver.envelopes.filter((e) => keys.has(e.to));
     if (envs.length === 0) throw new SalusError('NOT_FOUND', `version ${version} of ${id} has no envelope for this party's keys yet`, { record: id, version });
@@ -207,7 +209,7 @@ export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
       const record = given ? recordParam(given) : 'rec-00000000000000000000000000000000';
       const existing = given ? (kv.get(`records/rec/${record}`) as { org: string | null } | undefined) : undefined;
       const tags = (q(req, 'tags') ?? '').split(',').filter((t) => /^[0-9a-f]{64}$/.test(t));
-      const set = allowedRecipients(kv, { patient, record, tags, emergency: q(req, 'emergency') === 'true', org: existing?.org ?? actingOrg(p), writer: p.rec, now: Date.now() });
+      const set = allowedRecipients(kv, { patient, record, tags, emergency: q(req, 'emergency') === 'true', org: existing?.org ?? actingOrg(p), writer: p.rec, now: d.clock.now() });
       const org = actingOrg(p);
       if (org) set.add(getOrg(kv, org)!.encryptionKey);
       return { patient, required: getPatient(kv, patient).encryptionKey, recipients: [...set] };
@@ -219,7 +221,7 @@ export function recordsRoutes(app: FastifyInstance, d: RecordsHttpDeps): void {
     { schema: { tags: ['records'], summary: "The record versions of a patient this party may read (ids and heights only; nothing is disclosed)" } },
     async (req) => {
       const { who, patient, kv, p } = patientRequest(req, true);
-      const now = Date.now();
+      const now = d.clock.now();
       const out = [];
       for (const v of d.index.versionsOf(patient)) {
         const rec = getRecord(kv, v.record);

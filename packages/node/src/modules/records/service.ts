@@ -15,6 +15,7 @@ import { Custodian } from './custodian.js';
 import { recordsRoutes } from './http.js';
 import { blobRefs } from './module.js';
 import { patientRecords } from './state.js';
+import { recordsReader, type RecordsReader } from './reader.js';
 import { activeKey } from '@salus/identity';
 import type { KV } from '@salus/module';
 
@@ -54,9 +55,11 @@ export class RecordsService {
   readonly blobs: BlobStore;
   readonly index: RecordsIndex;
   readonly disclosures: DisclosureRecorder;
+  /** what the FHIR facade (and any other consumer) reads of records: the narrow face, not this service */
+  readonly reader: RecordsReader;
   private replicator: BlobReplicator | undefined;
   private custodian: Custodian | undefined;
-  private gcTimer: NodeJS.Timeout | undefined;
+  private gcTimer: unknown;
   private readonly erasedCache = new Set<string>();
   /** committed state for the read path, decoded once per height */
   private cache: KV;
@@ -71,8 +74,8 @@ export class RecordsService {
     if (height > this.deps.chain.lastHeight() + 1000) return Promise.reject(new SalusError('INVALID_FIELD', `height ${height} is far beyond this node's ${this.deps.chain.lastHeight()}`));
     if (this.heightWaiters.length >= 10_000) return Promise.reject(new SalusError('TOO_MANY_REQUESTS', 'too many requests wait for a height; retry shortly'));
     return new Promise((resolve, reject) => {
-      const w = { height, resolve: () => (clearTimeout(timer), resolve()) };
-      const timer = setTimeout(() => {
+      const w = { height, resolve: () => (this.deps.clock.clearTimeout(timer), resolve()) };
+      const timer = this.deps.clock.setTimeout(() => {
         this.heightWaiters = this.heightWaiters.filter((x) => x !== w);
         reject(new SalusError('TIMEOUT', `this node has not reached height ${height} within ${timeoutMs} ms`, { height }));
       }, timeoutMs);
@@ -90,7 +93,7 @@ export class RecordsService {
     },
   ) {
     this.cache = deps.app.readCache();
-    this.blobs = new SqliteBlobStore(join(deps.dataDir, 'blobs.sqlite'));
+    this.blobs = new SqliteBlobStore(join(deps.dataDir, 'blobs.sqlite'), deps.clock);
     this.index = new RecordsIndex(join(deps.dataDir, 'records.sqlite'));
     this.disclosures = new DisclosureRecorder(opts, {
       ...deps,
@@ -100,8 +103,9 @@ export class RecordsService {
       lastCommitAt: () => (deps.catchingUp?.() ? 0 : (deps.chain.lastHeader()?.time ?? 0)),
       mayDisclose: () => this.mayDisclose(),
     });
+    this.reader = recordsReader({ index: this.index, blobs: this.blobs, disclosures: this.disclosures, fetch: (h) => this.fetch(h) });
     if (opts.custodianKeyFile) {
-      this.custodian = new Custodian({ keys: readKeyFile(opts.custodianKeyFile), chain: deps.chain, app: deps.app, store: this.blobs, index: this.index, ed: deps.ed, keyWrap: createNativeKeyWrap(), log: deps.log, fetch: (h) => this.fetch(h), isErased: (p) => this.isErased(p) });
+      this.custodian = new Custodian({ keys: readKeyFile(opts.custodianKeyFile), chain: deps.chain, app: deps.app, store: this.blobs, index: this.index, ed: deps.ed, keyWrap: createNativeKeyWrap(), log: deps.log, clock: deps.clock, fetch: (h) => this.fetch(h), isErased: (p) => this.isErased(p) });
     }
   }
 
@@ -124,11 +128,20 @@ export class RecordsService {
     }
     this.disclosures.start();
     this.custodian?.start();
-    this.gcTimer = setInterval(() => void this.blobs.collect(this.opts.uploadTtlMs, Date.now()), 60_000);
+    this.collectUploads();
+  }
+
+  /** Every minute, uploads no committed transaction named within `uploadTtlMs` (by the node's clock) are deleted. */
+  private collectUploads(): void {
+    this.gcTimer = this.deps.clock.setTimeout(() => {
+      void this.blobs.collect(this.opts.uploadTtlMs, this.deps.clock.now());
+      this.collectUploads();
+    }, 60_000);
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.gcTimer);
+    if (this.gcTimer !== undefined) this.deps.clock.clearTimeout(this.gcTimer);
+    this.gcTimer = undefined;
     this.disclosures.stop();
     this.replicator?.stop();
     await this.custodian?.idle();
@@ -226,6 +239,7 @@ export class RecordsService {
       disclosures: this.disclosures,
       fetch: (h) => this.fetch(h),
       requestSkewMs: this.opts.requestSkewMs,
+      clock: this.deps.clock,
       waitForHeight: (h) => this.waitForHeight(h, 10_000),
       onRead: (basis) => this.deps.metrics?.recordReads.inc({ basis }),
       onRefused: (code) => this.deps.metrics?.recordRefusals.inc({ code }),
