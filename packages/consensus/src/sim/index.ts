@@ -14,3 +14,7 @@ export * from './wire.js';
 export * from './trace.js';
 export * from './sync.js';
 export type * from './world.js';
+export * from './nodechain.js';
+export * from './diskchain.js';
+export * from './host.js';
+export type * from './ledger.js';

@@ -1,4 +1,4 @@
-import { type Commit, encodeCommit } from '@salus/core';
+import { encodeCommit } from '@salus/core';
 import { FutureBuffer } from '../tendermint/future.js';
 import type { TendermintEffect, TendermintInput } from '../tendermint/io.js';
 import { Tendermint } from '../tendermint/machine.js';
@@ -9,9 +9,11 @@ import { replay } from '../tendermint/wal.js';
 import { decodeInput, encodeInput } from '../tendermint/walcodec.js';
 import { shortHash } from './blocks.js';
 import { ByzantineBehaviour, type ByzantineMode, createUnguardedSigner } from './byzantine.js';
+import { DiskChain } from './diskchain.js';
 import { SimDisk } from './disk.js';
+import { HostChain } from './host.js';
 import type { Packet } from './network.js';
-import { checkSyncedBlock } from './sync.js';
+import type { NodeChain } from './nodechain.js';
 import type { SimWorld } from './world.js';
 
 /** Where an armed crash strikes within the next input's handling. */
@@ -36,6 +38,8 @@ export class SimNode {
   readonly peers: number[];
   readonly stats = { inputs: 0, rejected: 0, evidence: 0, signRefused: 0, malformed: 0, synced: 0, restarts: 0, crashes: 0, crashesAfterWal: 0, crashesSignedUnsent: 0 };
   readonly pubKey: Uint8Array;
+  /** its blocks: random headers on simulated disk, or a real ledger (host mode) */
+  private readonly chain: NodeChain;
 
   constructor(
     private readonly w: SimWorld,
@@ -46,6 +50,7 @@ export class SimNode {
     this.future = new FutureBuffer(w.options.futureBufferMax);
     this.peers = Array.from({ length: w.nodeCount }, (_, i) => i).filter((i) => i !== id);
     this.pubKey = w.ed.publicKey(secretKey);
+    this.chain = w.host ? new HostChain(w, w.host.options, w.host.ledgers[id]!, (what) => this.log(what)) : new DiskChain(w, this.disk);
   }
 
   get honest(): boolean {
@@ -54,7 +59,7 @@ export class SimNode {
 
   /** Height of the last block this node stored. */
   get committed(): number {
-    return this.disk.lastHeight;
+    return this.chain.lastHeight();
   }
 
   status(): TendermintStatus | null {
@@ -68,15 +73,14 @@ export class SimNode {
   /** Starts (or restarts) from disk: replay the WAL, redo its effects idempotently, resume. */
   start(): void {
     this.up = true;
-    this.incarnation++;
+    if (++this.incarnation > 1) this.chain.restarted();
     this.future = new FutureBuffer(this.w.options.futureBufferMax);
     const signer = this.makeSigner();
     this.m = new Tendermint({ chainId: this.w.chainId, ed25519: this.w.ed, signer, options: this.w.options.tendermint });
-    const inputs = this.disk.readWal().map((b) => decodeInput(b, this.w.options.tendermint));
-    if (inputs.length > 0) {
-      this.stats.restarts++;
-      this.log(`restart: replaying ${inputs.length} WAL entries`);
-    }
+    const wal = this.disk.readWal().map((b) => decodeInput(b, this.w.options.tendermint));
+    if (wal.length > 0) this.stats.restarts++;
+    const inputs = this.chain.replayable(wal);
+    if (inputs.length > 0) this.log(`restart: replaying ${inputs.length} WAL entries`);
     this.execute(replay(this.m, inputs), true);
     this.ensureHeight();
     this.resendSignedVotes();
@@ -110,7 +114,8 @@ export class SimNode {
         signer,
         prng: this.w.prng,
         peers: this.peers,
-        makeAltBlock: (h) => this.w.app.makeBlock(this.w.prng, h, this.w.sched.now, this.disk.lastHash, this.pubKey),
+        // a stale height gets a random header, which honest nodes refuse
+        makeAltBlock: (h) => this.chain.makeBlock(h, this.pubKey, true) ?? this.w.app.makeBlock(this.w.prng, h, this.w.sched.now, null, this.pubKey),
       });
       return signer;
     }
@@ -183,8 +188,8 @@ export class SimNode {
         case 'getValue':
           this.w.sched.after(this.w.options.appDelayMs, () => {
             if (!this.alive(inc)) return;
-            const { block, blockHash } = this.w.app.makeBlock(this.w.prng, e.height, this.w.sched.now, this.disk.lastHash, this.pubKey);
-            this.input({ kind: 'value', height: e.height, round: e.round, block, blockHash });
+            const v = this.chain.makeBlock(e.height, this.pubKey);
+            if (v) this.input({ kind: 'value', height: e.height, round: e.round, ...v });
           });
           break;
         case 'decide':
@@ -212,7 +217,7 @@ export class SimNode {
 
   /** Sends to every peer; an empty list still tells peers our committed height (gossip ticks). */
   private send(msgs: readonly ConsensusMessage[]): void {
-    const committed = this.disk.lastHeight;
+    const committed = this.chain.lastHeight();
     if (this.byz === null || (this.byz.mode !== 'silent' && msgs.length === 0)) {
       const packet: Packet = { kind: 'msgs', committed, msgs: msgs.map((m) => this.w.wire.encode(m)) };
       for (const to of this.peers) this.w.net.send(this.id, to, packet);
@@ -225,13 +230,13 @@ export class SimNode {
   private sendTo(items: readonly { to: number; msg: ConsensusMessage }[]): void {
     const per = new Map<number, Uint8Array[]>();
     for (const { to, msg } of items) per.set(to, [...(per.get(to) ?? []), this.w.wire.encode(msg)]);
-    for (const [to, list] of per) this.w.net.send(this.id, to, { kind: 'msgs', committed: this.disk.lastHeight, msgs: list });
+    for (const [to, list] of per) this.w.net.send(this.id, to, { kind: 'msgs', committed: this.chain.lastHeight(), msgs: list });
   }
 
   private onDecide(e: Extract<TendermintEffect, { kind: 'decide' }>): void {
-    if (this.disk.lastHeight < e.height) {
+    if (this.chain.lastHeight() < e.height) {
       this.log(`decide ${e.height} ${shortHash(e.blockHash)} in round ${e.round}`);
-      this.commit(e.height, e.block, e.blockHash, e.commit);
+      this.chain.store(this.id, e.height, e.block, e.blockHash, e.commit, this.honest);
     }
     const inc = this.incarnation;
     this.w.sched.after(this.w.options.commitDelayMs, () => {
@@ -239,18 +244,13 @@ export class SimNode {
     });
   }
 
-  private commit(height: number, block: Uint8Array, blockHash: Uint8Array, commit: Commit): void {
-    this.disk.storeBlock({ height, block, blockHash, commit });
-    if (this.honest) this.w.checker.onCommit(this.id, height, block, blockHash, commit, this.w.validatorsAt(height));
-  }
-
   /** If the machine is not past the last stored block (fresh start, decided, synced), start the next height. */
   private ensureHeight(): void {
     if (this.m === null) return;
-    const next = this.disk.lastHeight + 1;
+    const next = this.chain.lastHeight() + 1;
     const st = this.m.state;
     if (st.step !== 'idle' && st.height >= next) return;
-    this.input({ kind: 'newHeight', height: next, validators: this.w.validatorsAt(next) });
+    this.input({ kind: 'newHeight', height: next, validators: this.chain.validatorsAt(next) });
     for (const msg of this.future.take(next)) if (this.up) this.receive(msg);
   }
 
@@ -269,7 +269,7 @@ export class SimNode {
     if (!this.up || this.m === null) return;
     switch (p.kind) {
       case 'msgs':
-        if (p.committed > this.disk.lastHeight) this.requestSync(from, false);
+        if (p.committed > this.chain.lastHeight()) this.requestSync(from, false);
         for (const bytes of p.msgs) {
           const msg = this.w.wire.decode(bytes);
           if (msg instanceof Error) this.stats.malformed++;
@@ -278,9 +278,9 @@ export class SimNode {
         }
         return;
       case 'syncRequest': {
-        const b = this.disk.block(p.height);
+        const b = this.chain.stored(p.height);
         if (b && (this.byz === null || this.byz.mode !== 'silent')) {
-          this.w.net.send(this.id, from, { kind: 'syncResponse', height: b.height, block: b.block, commit: encodeCommit(b.commit), committed: this.disk.lastHeight });
+          this.w.net.send(this.id, from, { kind: 'syncResponse', height: p.height, block: b.block, commit: encodeCommit(b.commit), committed: this.chain.lastHeight() });
         }
         return;
       }
@@ -301,7 +301,7 @@ export class SimNode {
     }
     if (m.holds(msg)) return;
     if (msg.kind === 'vote') return this.input({ kind: 'vote', vote: msg.vote });
-    const valid = this.w.app.isValid(msg.proposal, msg.block, this.disk.lastHash);
+    const valid = this.chain.isValid(msg.proposal, msg.block);
     this.input({ kind: 'proposal', proposal: msg.proposal, block: msg.block, valid });
     if (this.byz !== null && valid) this.sendTo(this.byz.onProposal(msg.proposal));
   }
@@ -309,20 +309,20 @@ export class SimNode {
   private requestSync(from: number, now: boolean): void {
     if (!now && this.w.sched.now - this.lastSyncRequestAt < this.w.options.syncRetryMs) return;
     this.lastSyncRequestAt = this.w.sched.now;
-    this.w.net.send(this.id, from, { kind: 'syncRequest', height: this.disk.lastHeight + 1 });
+    this.w.net.send(this.id, from, { kind: 'syncRequest', height: this.chain.lastHeight() + 1 });
   }
 
   /** Block sync: a committed block from a peer, accepted only with a commit that verifies. */
   private applySync(from: number, p: Extract<Packet, { kind: 'syncResponse' }>): void {
-    const res = checkSyncedBlock(this.w, { height: this.disk.lastHeight, hash: this.disk.lastHash }, p);
+    const res = this.chain.checkSynced(p);
     if ('refused' in res) {
-      if (p.height === this.disk.lastHeight + 1) this.log(`sync of ${p.height} from n${from} refused: ${res.refused}`);
+      if (p.height === this.chain.lastHeight() + 1) this.log(`sync of ${p.height} from n${from} refused: ${res.refused}`);
       return;
     }
     this.stats.synced++;
     this.log(`synced ${p.height} ${shortHash(res.commit.blockHash)} from n${from}`);
-    this.commit(p.height, p.block, res.commit.blockHash, res.commit);
+    this.chain.store(this.id, p.height, p.block, res.commit.blockHash, res.commit, this.honest);
     this.ensureHeight();
-    if (p.committed > this.disk.lastHeight) this.requestSync(from, true);
+    if (p.committed > this.chain.lastHeight()) this.requestSync(from, true);
   }
 }

@@ -1,7 +1,8 @@
-import { type Ed25519, type Validator, pureEd25519, sha256, utf8ToBytes } from '@salus/core';
+import { type Ed25519, type Validator, bytesEqual, decodeBlock, pureEd25519, sha256, utf8ToBytes } from '@salus/core';
 import { codecLimits } from '../tendermint/codec.js';
 import { SimApp } from './blocks.js';
 import { Checker, type Violation } from './checker.js';
+import type { SimHostControl, SimHostOptions } from './ledger.js';
 import { type NetworkStats, SimNetwork, defaultNetworkOptions } from './network.js';
 import { SimNode } from './node.js';
 import { type SimNodeOptions, defaultSimNodeOptions } from './options.js';
@@ -24,6 +25,12 @@ export interface SimRunOptions {
   readonly traceMax: number;
   /** every trace line as it happens (verbose replays) */
   readonly onTrace?: (line: string) => void;
+  /**
+   * Host mode: each node runs a real ledger (`SimLedger`) instead of SimApp's random headers. The
+   * ledgers' genesis decides the validator sets; the scenario's `powers` only give the node count
+   * and its `validatorsAt` is not used.
+   */
+  readonly host?: SimHostOptions;
 }
 
 export const defaultSimRunOptions: SimRunOptions = {
@@ -57,6 +64,8 @@ export interface SimResult {
     crashesAfterWal: number;
     crashesSignedUnsent: number;
   };
+  /** host mode: what the honest ledgers reached after each height 1, 2, … (hex; absent in the classic mode) */
+  readonly ledger?: { readonly appHashes: readonly string[]; readonly resultsRoots: readonly string[] };
   /** the last trace lines (on failure) */
   readonly trace: readonly string[];
   /** how to run exactly this again */
@@ -76,25 +85,29 @@ export function runSimulation(scenario: Scenario, seed: number, options: Partial
   const sched = new Scheduler();
   const ed = cachedEd25519(opts.ed25519);
   const trace = new Trace(opts.traceMax, opts.onTrace);
-  const checker = new Checker(ed, () => sched.now);
-  const keys = scenario.powers.map((_, i) => sha256(utf8ToBytes(`${scenario.name}/${seed}/${i}`)));
+  const host = opts.host;
+  const checker = new Checker(ed, () => sched.now, host ? (b) => decodeBlock(b).header : undefined);
+  const keys = host?.secretKeys ?? scenario.powers.map((_, i) => sha256(utf8ToBytes(`${scenario.name}/${seed}/${i}`)));
   const base: Validator[] = keys.map((k, i) => ({ pubKey: ed.publicKey(k), power: scenario.powers[i]! }));
-  const validatorsAt = (h: number): readonly Validator[] => scenario.validatorsAt?.(h, base) ?? base;
+  const ledgers = host ? keys.map((_, i) => host.ledger(i)) : undefined;
+  const validatorsAt = ledgers ? (h: number) => ledgers[0]!.validatorsFor(h) : (h: number): readonly Validator[] => scenario.validatorsAt?.(h, base) ?? base;
   const nodes: SimNode[] = [];
   const net = new SimNetwork(sched, prng.fork(), { ...defaultNetworkOptions, ...scenario.network }, (to, from, p) => nodes[to]!.onPacket(from, p));
+  const chainId = host?.chainId ?? CHAIN_ID;
   const world: SimWorld = {
-    chainId: CHAIN_ID,
+    chainId,
     ed,
     sched,
     net,
     prng: prng.fork(),
     checker,
     trace,
-    app: new SimApp(CHAIN_ID, validatorsAt),
-    wire: new WireCache(codecLimits(CHAIN_ID, opts.node.tendermint)),
+    app: new SimApp(chainId, validatorsAt),
+    wire: new WireCache(codecLimits(chainId, opts.node.tendermint)),
     options: opts.node,
     nodeCount: keys.length,
     validatorsAt,
+    ...(host && ledgers ? { host: { options: host, ledgers } } : {}),
   };
   keys.forEach((k, i) => nodes.push(new SimNode(world, i, k, scenario.byzantine?.[i] ?? null)));
   const honest = nodes.filter((n) => n.honest).map((n) => n.id);
@@ -129,6 +142,8 @@ export function runSimulation(scenario: Scenario, seed: number, options: Partial
     setNetwork: (o) => (net.options = { ...net.options, ...o }),
   };
   scenario.faults?.(control, gst);
+  const hostControl: SimHostControl = { at: (t, fn) => sched.at(t, fn), now: () => sched.now, isUp: (i) => nodes[i]!.up, committed: (i) => nodes[i]!.committed };
+  host?.setup?.(hostControl);
   for (const n of nodes) sched.at(prng.int(10), () => control.restart(n.id));
   let target = scenario.heights;
   sched.at(gst, () => {
@@ -147,7 +162,7 @@ export function runSimulation(scenario: Scenario, seed: number, options: Partial
       checker.fail('crash', `exception: ${(e as Error).stack ?? String(e)}`);
       break;
     }
-    if (sched.now >= gst && honest.every((i) => nodes[i]!.committed >= target)) done = true;
+    if (sched.now >= gst && honest.every((i) => nodes[i]!.committed >= target) && (host?.until?.() ?? true)) done = true;
     else if (sched.now > gst + opts.livenessBoundMs) {
       checker.fail('liveness', `${opts.livenessBoundMs} ms after GST (${gst} ms), honest nodes are at heights ${honest.map((i) => nodes[i]!.committed).join(',')}, target ${target}`);
     } else if (sched.executed > opts.eventsMax) checker.fail('budget', `more than ${opts.eventsMax} events`);
@@ -175,6 +190,7 @@ export function runSimulation(scenario: Scenario, seed: number, options: Partial
       crashesAfterWal: sum((n) => n.stats.crashesAfterWal),
       crashesSignedUnsent: sum((n) => n.stats.crashesSignedUnsent),
     },
+    ...(host ? { ledger: ledgerStates(checker) } : {}),
     trace: checker.violation === null ? [] : trace.tail(),
     replay: replayCommand(scenario.name, seed),
   };
@@ -185,7 +201,13 @@ function checkByzantineBound(scenario: Scenario, nodes: readonly SimNode[], vali
   for (let h = 1; h <= 64; h++) {
     const vals = validatorsAt(h);
     const total = vals.reduce((s, v) => s + v.power, 0);
-    const byz = nodes.filter((n) => !n.honest).reduce((s, n) => s + vals[n.id]!.power, 0);
+    const byz = nodes.filter((n) => !n.honest).reduce((s, n) => s + (vals.find((x) => bytesEqual(x.pubKey, n.pubKey))?.power ?? 0), 0);
     if (byz * 3 >= total) checker.fail('byzantine-bound', `scenario ${scenario.name}: Byzantine power ${byz} of ${total} at height ${h} is not below a third`);
   }
+}
+
+/** The honest ledgers' app hash and results root after each height, in height order. */
+function ledgerStates(checker: Checker): { appHashes: string[]; resultsRoots: string[] } {
+  const states = [...checker.states.entries()].sort(([a], [b]) => a - b).map(([, st]) => st);
+  return { appHashes: states.map((st) => st.appHash), resultsRoots: states.map((st) => st.resultsRoot) };
 }

@@ -1,6 +1,7 @@
 import type { Ed25519, Validator } from '@salus/core';
 import type { SimApp } from './blocks.js';
 import type { Checker } from './checker.js';
+import type { SimHostOptions, SimLedger } from './ledger.js';
 import type { SimNetwork } from './network.js';
 import type { SimNodeOptions } from './options.js';
 import type { Prng } from './prng.js';
@@ -21,5 +22,8 @@ export interface SimWorld {
   readonly wire: WireCache;
   readonly options: SimNodeOptions;
   readonly nodeCount: number;
+  /** the scenario's validator sets (host mode: the first ledger's, for the Byzantine bound only) */
   validatorsAt(height: number): readonly Validator[];
+  /** host mode: its options, and node i's ledger at index i (both absent in the classic mode) */
+  readonly host?: { readonly options: SimHostOptions; readonly ledgers: readonly SimLedger[] };
 }
