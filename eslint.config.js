@@ -52,13 +52,4 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'net', 'http', 'crypto', 'os', 'path'], message: 'core, consensus, client, the module contract and these modules are pure: no Node modules.' }] }],
     },
   },
-  {
-    // The records module is used through its public face only (its index: what packages/modules/records
-    // will export), so it can move into its own package without its consumers changing.
-    files: ['packages/node/src/**/*.ts'],
-    ignores: ['packages/node/src/modules/records/**'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/modules/records/*', '!**/modules/records/index.js'], message: "Import the records module from its index ('…/modules/records/index.js'), not its files." }] }],
-    },
-  },
 );

@@ -4,3 +4,8 @@ export * from './result.js';
 export * from './application.js';
 export * from './genesis.js';
 export * from './harness.js';
+export * from './ledger.js';
+export * from './blobs.js';
+export * from './log.js';
+export * from './signed-requests.js';
+export * from './evict.js';

@@ -1,12 +1,14 @@
 import type { FastifyRequest } from 'fastify';
 import { SalusError, parseAuthorization, verifyRequest, type Ed25519, type SignedRequest } from '@salus/core';
-import type { WallClock } from '@salus/module';
+import type { WallClock } from './module.js';
 
 /**
  * Checks signed requests (core/request-auth.ts) at this node: the signature over method, path with
  * query, body hash, chain and this node's id; the clock skew; and each (key, nonce) once within
- * the skew. The nonce memory is bounded: when it is full of unexpired nonces, new requests are
- * refused (TOO_MANY_REQUESTS) rather than old nonces forgotten early, which would allow replays.
+ * the skew. It lives beside the module contract so that any module's routes that take signed
+ * requests can use it (records' do) without depending on the node. The nonce memory is bounded:
+ * when it is full of unexpired nonces, new requests are refused (TOO_MANY_REQUESTS) rather than
+ * old nonces forgotten early, which would allow replays.
  */
 export class RequestGuard {
   private readonly seen = new Map<string, number>();

@@ -20,11 +20,10 @@ import { BftDriver } from './consensus/driver.js';
 import { BlockSync } from './consensus/sync.js';
 import { TxGossip } from './consensus/txgossip.js';
 import { nodeChannels } from './consensus/channels.js';
-import { RecordsService } from './modules/records/index.js';
-import { FhirAuth } from './fhir/auth.js';
-import { FhirResources } from './fhir/resources.js';
-import { fhirRoutes } from './fhir/server.js';
-import { FhirWriter } from './fhir/writes.js';
+import { RecordsService } from '@salus/records';
+import { FhirAuth, FhirResources, FhirWriter, fhirRoutes } from '@salus/fhir';
+import { SqliteBlobStore } from './blobs/store.js';
+import { BlobReplicator } from './blobs/replicator.js';
 import { Wallet } from '@salus/client';
 import { createNativeKeyWrap } from './crypto/native-hpke.js';
 import { readKeyFile } from './config/keyfile.js';
@@ -63,6 +62,8 @@ export class SalusNode {
   private sync: BlockSync | undefined;
   private txGossip: TxGossip | undefined;
   private api: FastifyInstance | undefined;
+  /** ciphertexts and envelopes (the records services decide what is kept; this node stores and replicates them) */
+  private readonly blobs: SqliteBlobStore;
   readonly records: RecordsService;
   private stopped: Promise<void> | undefined;
   /** where the API listens, once it does */
@@ -102,6 +103,8 @@ export class SalusNode {
       });
       this.chain.open();
       this.apiApp = app;
+      this.blobs = new SqliteBlobStore(join(input.dataDir, 'blobs.sqlite'), this.clock);
+      const custodianKeyFile = this.opts.records.custodianKeyFile;
       this.records = new RecordsService(this.opts.records, {
         dataDir: input.dataDir,
         chain: this.chain,
@@ -114,6 +117,9 @@ export class SalusNode {
         clock: this.clock,
         metrics: this.metrics,
         catchingUp: () => this.blocksBehind() > 2,
+        blobs: this.blobs,
+        // the custodian releases emergency keys as the organisation whose key file this node holds
+        custodian: custodianKeyFile ? { keys: readKeyFile(custodianKeyFile), keyWrap: createNativeKeyWrap() } : null,
       });
     } catch (e) {
       this.db.close();
@@ -222,7 +228,7 @@ export class SalusNode {
     const address = await this.api.listen({ host: this.opts.api.host, port: this.opts.api.port });
     this.apiUrl = address;
     this.metrics.height.set(this.chain.lastHeight());
-    this.records.start(this.p2p);
+    this.records.start(this.blobReplication());
     this.sync?.start();
     this.txGossip?.start();
     this.engine!.start();
@@ -238,10 +244,20 @@ export class SalusNode {
       await this.p2p?.close();
       await this.api?.close();
       await this.records.stop();
+      await this.blobs.close();
       this.db.close();
       this.log.info({ height: this.chain.lastHeight() }, 'node stopped');
     })();
     return this.stopped;
+  }
+
+  /** Blob replication over the peer links (none without peers): the records services drive it with what this node keeps. */
+  private blobReplication(): BlobReplicator | undefined {
+    if (!this.p2p) return undefined;
+    return new BlobReplicator(
+      { requestTimeoutMs: this.opts.records.blobFetchTimeoutMs, retryMs: 2_000 },
+      { p2p: this.p2p, store: this.blobs, log: this.log.child({ mod: 'records' }), patientOf: (h) => this.records.index.patientOfBlob(h), isErased: (p) => this.records.isErased(p) },
+    );
   }
 
   /** Double signing seen by consensus goes on the ledger as an evidence transaction signed by this node. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { randomBytes, toHex } from '@salus/core';
-import { blobHolders } from '../src/blobs/placement.js';
+import { blobHolders } from '@salus/records';
 
 /** Blob placement by rendezvous hashing: deterministic, the right count, balanced, and stable when the set changes. */
 describe('blobHolders', () => {

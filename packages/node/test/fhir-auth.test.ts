@@ -10,8 +10,7 @@ import { memberPayload, startTestNode, type TestNode } from './harness.js';
 import { fakeClock } from './fake-clock.js';
 import { loadHome } from '../src/config/home.js';
 import { createApplication } from '../src/app/modules.js';
-import { FhirAuth } from '../src/fhir/auth.js';
-import { INTERACTIONS, SCOPE_CONTEXTS, allows, formatScope, formatScopes, parseScope, parseScopes, type Scope } from '../src/fhir/scopes.js';
+import { FhirAuth, INTERACTIONS, SCOPE_CONTEXTS, allows, formatScope, formatScopes, parseScope, parseScopes, type Scope } from '@salus/fhir';
 
 /**
  * SMART authorisation of the FHIR facade against a real node's committed state, over HTTP: the

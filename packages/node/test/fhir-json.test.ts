@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { RawJson, parseFhir, rawOf, stringifyFhir, writeAnswer } from '../src/fhir/json.js';
+import { RawJson, parseFhir, rawOf, stringifyFhir, writeAnswer } from '@salus/fhir';
 
 describe('FHIR answers as JSON text', () => {
   it('writes what lossless-json writes, decimals as they came (property)', () => {

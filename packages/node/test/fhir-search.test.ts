@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { SalusError } from '@salus/core';
-import { matches, order, parseCriteria, parseDateParam } from '../src/fhir/search.js';
+import { matches, order, parseCriteria, parseDateParam } from '@salus/fhir';
 
 /** FHIR search semantics on decrypted resources: date precision and prefixes, tokens, sorting, bad values. */
 describe('FHIR search parameters', () => {

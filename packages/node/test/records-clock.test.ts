@@ -4,7 +4,7 @@ import { memberPayload } from './harness.js';
 import { waitFor } from './net-harness.js';
 import { fakeClock } from './fake-clock.js';
 import { fhirTokenFor } from '../src/cli/fhir.js';
-import { defaultRecordsOptions } from '../src/modules/records/index.js';
+import { defaultRecordsOptions } from '@salus/records';
 import { recordsWorld, rejection, type RecordsWorld } from './records-fixture.js';
 
 /**

@@ -3,8 +3,7 @@ import fc from 'fast-check';
 import { SalusError } from '@salus/core';
 import { PURPOSES, type Purpose } from '@salus/client';
 import { keyKey, orgKey, patientKey } from '@salus/identity';
-import { RECORDS_TX_TYPES, parseRecordsPayload } from '../src/modules/records/payloads.js';
-import { type GrantState, type RecordState, type VersionState, allowedRecipients, party, patientRecordsKey, readBasis } from '../src/modules/records/state.js';
+import { RECORDS_TX_TYPES, parseRecordsPayload, type GrantState, type RecordState, type VersionState, allowedRecipients, party, patientRecordsKey, readBasis } from '@salus/records';
 import { Overlay } from '@salus/module';
 
 /**

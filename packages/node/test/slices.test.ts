@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Slices } from '../src/util/slices.js';
+import { Slices } from '@salus/fhir';
 
 const busy = (ms: number) => {
   const end = performance.now() + ms;

@@ -3,9 +3,8 @@ import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { SignJWT, decodeJwt, errors as jose, importJWK, jwtVerify, type JWTPayload } from 'jose';
 import { type Ed25519, type IdentityKeys, SalusError, fromHex, pureEd25519, signBytes, toHex } from '@salus/core';
 import { activeKey, type KeyRecord } from '@salus/identity';
-import { evictOldest } from '../util/evict.js';
 import { formatScopes, inContexts, parseScope, parseScopes, type Scope, type ScopeContext } from './scopes.js';
-import type { KV, WallClock } from '@salus/module';
+import { evictOldest, type KV, type WallClock } from '@salus/module';
 
 /**
  * SMART Backend Services authorisation for the FHIR facade (ADR 0006). Clients are organisation

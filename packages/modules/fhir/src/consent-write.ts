@@ -1,9 +1,8 @@
 import { SalusError, decodeTx, toHex, type Canonical } from '@salus/core';
-import type { Chain } from '../ledger/chain.js';
-import { parseGrant, type RecordsReader } from '../modules/records/index.js';
+import { parseGrant, type RecordsReader } from '@salus/records';
 import { consents } from './ledger-views.js';
 import type { Served } from './directory.js';
-import type { KV } from '@salus/module';
+import type { KV, LedgerView } from '@salus/module';
 
 /**
  * Creating a Consent is a grant (ADR 0006), and only the patient can grant: the Consent carries the
@@ -16,7 +15,7 @@ export const SIGNED_GRANT = 'https://salus.health/fhir/StructureDefinition/signe
 
 type Resource = Record<string, unknown> & { resourceType: string };
 
-export async function createConsent(o: { chain: Chain; view: () => KV; records: RecordsReader; commitWaitMs: number }, body: Resource): Promise<Served> {
+export async function createConsent(o: { chain: LedgerView; view: () => KV; records: RecordsReader; commitWaitMs: number }, body: Resource): Promise<Served> {
   const ext = ((body.extension ?? []) as { url?: string; valueBase64Binary?: string }[]).find((e) => e.url === SIGNED_GRANT);
   if (!ext?.valueBase64Binary) throw new SalusError('INVALID_RESOURCE', `a Consent here is a grant signed by the patient: add the extension ${SIGNED_GRANT} with the signed records/grant transaction`);
   const bytes = Uint8Array.from(Buffer.from(ext.valueBase64Binary, 'base64'));

@@ -1,8 +1,7 @@
 import { SalusError, decodeTx, fromHex } from '@salus/core';
-import type { BlockStore } from '../ledger/blockstore.js';
-import type { GrantState, RecordsIndexReader, RecordsReader } from '../modules/records/index.js';
+import type { GrantState, RecordsIndexReader, RecordsReader } from '@salus/records';
 import type { Served } from './directory.js';
-import type { KV } from '@salus/module';
+import type { BlockReader, KV } from '@salus/module';
 
 /**
  * FHIR views of ledger facts about a patient (ADR 0006): each on-chain grant as a Consent, and the
@@ -41,7 +40,7 @@ function consent(patient: string, g: GrantState): Served {
 const SUBTYPE: Record<string, string> = { write: 'create', add_envelopes: 'update', grant: 'create', revoke: 'delete', break_glass: 'read', erase: 'delete', set_keyring: 'update' };
 
 /** The patient's accounting (records index) as AuditEvents, newest last; reads name the reader, purpose and basis. */
-export function auditEvents(index: RecordsIndexReader, blocks: BlockStore, patient: string, limit: number): Served[] {
+export function auditEvents(index: RecordsIndexReader, blocks: BlockReader, patient: string, limit: number): Served[] {
   if (limit < 1 || limit > 1000) throw new SalusError('INVALID_FIELD', '_count must be 1-1000');
   const out: Served[] = [];
   const txCache = new Map<string, { signer: string; payload: Record<string, unknown>; time: number }>();

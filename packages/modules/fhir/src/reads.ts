@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SalusError } from '@salus/core';
 import { type Purpose } from '@salus/client';
-import { PATIENT_ID, RECORD_ID } from '../modules/records/index.js';
+import { PATIENT_ID, RECORD_ID } from '@salus/records';
 import type { FhirCaller } from './auth.js';
 import { directory, organization, practitioner, type Served } from './directory.js';
 import { auditEvents, consents } from './ledger-views.js';

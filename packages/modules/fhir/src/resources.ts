@@ -1,10 +1,10 @@
 import { SalusError, type IdentityKeys, type KeyWrap } from '@salus/core';
 import { type Purpose } from '@salus/client';
 import { openBlobs, recordAad } from '@salus/client';
-import type { ReadBasis, RecordState, RecordsReader, VersionState } from '../modules/records/index.js';
+import type { ReadBasis, RecordState, RecordsReader, VersionState } from '@salus/records';
 import { getOrg } from '@salus/identity';
 import { parseFhir } from './json.js';
-import { Slices } from '../util/slices.js';
+import { Slices } from './slices.js';
 import type { KV, WallClock } from '@salus/module';
 
 /**

@@ -1,12 +1,10 @@
 import './errors.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SalusError } from '@salus/core';
-import { versionKey, type RecordsReader } from '../modules/records/index.js';
+import { versionKey, type RecordsReader } from '@salus/records';
 import { capability } from './capability.js';
 import { parseFhir, rawOf, writeAnswer } from './json.js';
 import { batch, transaction } from './bundles.js';
-import type { BlockStore } from '../ledger/blockstore.js';
-import type { Chain } from '../ledger/chain.js';
 import { createConsent } from './consent-write.js';
 import type { Served } from './directory.js';
 import type { FhirAuth, FhirCaller } from './auth.js';
@@ -15,7 +13,7 @@ import { allows, type Interaction } from './scopes.js';
 import { operationOutcome, sendOutcome } from './outcome.js';
 import { FhirWriter } from './writes.js';
 import { asResource, disclose, isDeleted, latestOf, one, purposeOf, readClinical, readOne, resolveRecord, search, type SearchResult } from './reads.js';
-import type { KV, WallClock } from '@salus/module';
+import type { BlockReader, KV, LedgerView, WallClock } from '@salus/module';
 
 /**
  * The FHIR R4 REST API of a node, first part (ADR 0006): capability statement, read, vread,
@@ -42,8 +40,10 @@ export interface FhirDeps {
   readonly log: (msg: string, ctx: object) => void;
   /** the node's own API, for the proofs of $verify */
   readonly apiUrl: () => string;
-  readonly blocks: BlockStore;
-  readonly chain: Chain;
+  /** the committed blocks AuditEvents are read from */
+  readonly blocks: BlockReader;
+  /** where a Consent's signed grant is submitted and its commit awaited */
+  readonly chain: LedgerView;
   /** requests a client key may make per second (token bucket of twice that) */
   readonly requestsPerSecond: number;
 }

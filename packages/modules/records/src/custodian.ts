@@ -1,12 +1,10 @@
-import type { Logger } from 'pino';
 import { encodeTx, fromHex, signTx, toHex, type Ed25519, type IdentityKeys, type KeyWrap } from '@salus/core';
 import { blobHash, recordAad, rewrap } from '@salus/client';
-import type { Chain } from '../../ledger/chain.js';
-import type { BlobStore } from '../../blobs/store.js';
 import { activeKey } from '@salus/identity';
 import type { IndexedBlockTx, RecordsIndex } from './index-db.js';
 import { getRecord, getVersion, patientRecords } from './state.js';
-import type { Application, WallClock } from '@salus/module';
+import type { BlobStore, LedgerView, ServiceLog, WallClock } from '@salus/module';
+import type { RecordsApp } from './disclosures.js';
 
 /**
  * The organisation's key custodian: the simple first design of emergency key release
@@ -23,7 +21,7 @@ export class Custodian {
   private readonly queue: Promise<void>[] = [];
 
   constructor(
-    private readonly deps: { keys: IdentityKeys; chain: Chain; app: Application; store: BlobStore; index: RecordsIndex; ed: Ed25519; keyWrap: KeyWrap; log: Logger; clock: WallClock; fetch: (hashes: string[]) => Promise<void>; isErased: (patient: string) => boolean },
+    private readonly deps: { keys: IdentityKeys; chain: LedgerView; app: RecordsApp; store: BlobStore; index: RecordsIndex; ed: Ed25519; keyWrap: KeyWrap; log: ServiceLog; clock: WallClock; fetch: (hashes: string[]) => Promise<void>; isErased: (patient: string) => boolean },
   ) {
     this.orgKeyHex = toHex(deps.keys.signing.publicKey);
     this.orgEncHex = toHex(deps.keys.encryption.publicKey);

@@ -1,10 +1,7 @@
-import type { Logger } from 'pino';
 import { SalusError, decode, encodeTx, fromHex, signTx, type Canonical, type Ed25519, type IdentityKeys } from '@salus/core';
-import type { Chain } from '../../ledger/chain.js';
-import type { BlockStore } from '../../ledger/blockstore.js';
 import type { IndexedBlockTx, RecordsIndex } from './index-db.js';
 import { RECORDS_LIMITS, entryTuple, type DisclosureEntry } from './payloads.js';
-import type { Application, WallClock } from '@salus/module';
+import type { Application, BlockReader, LedgerView, ServiceLog, WallClock } from '@salus/module';
 
 export interface DisclosureOptions {
   /** how often queued disclosures are signed into a transaction */
@@ -27,15 +24,22 @@ export interface RecordsClock extends WallClock {
   clearTimeout(handle: unknown): void;
 }
 
-/** The parts of the node that the records module reads the ledger with, signs its transactions with, and tells time by. */
+/** What the records services use of the module manager: committed state, and the next nonce of a key that signs. */
+export type RecordsApp = Pick<Application, 'readCache' | 'committedView' | 'pendingNonce'>;
+
+/**
+ * The parts of the node that the records module reads the ledger with, signs its transactions with,
+ * and tells time by: narrow faces (the node passes its chain, block store, module manager, logger
+ * and clock, which satisfy them), so this package never imports the node.
+ */
 export interface LedgerParts {
-  readonly chain: Chain;
-  readonly blocks: BlockStore;
-  readonly app: Application;
+  readonly chain: LedgerView;
+  readonly blocks: BlockReader;
+  readonly app: RecordsApp;
   readonly ed: Ed25519;
   readonly keys: IdentityKeys;
   readonly nodeId: string;
-  readonly log: Logger;
+  readonly log: ServiceLog;
   readonly clock: RecordsClock;
 }
 

@@ -1,8 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SalusError, type Ed25519, type SignedRequest } from '@salus/core';
 import { PURPOSES, isPurpose, type Purpose } from '@salus/client';
-import { RequestGuard, UploadQuota } from '../../api/signed-requests.js';
-import { blobSha256, type BlobStore } from '../../blobs/store.js';
 import { getOrg } from '@salus/identity';
 import type { RecordsIndex } from './index-db.js';
 import type { DisclosureRecorder } from './disclosures.js';
@@ -20,7 +19,7 @@ import {
   readBasis,
   requireNotErased,
 } from './state.js';
-import type { KV, WallClock } from '@salus/module';
+import { RequestGuard, UploadQuota, type BlobStore, type KV, type WallClock } from '@salus/module';
 
 export interface RecordsHttpDeps {
   readonly chainId: string;
@@ -42,6 +41,9 @@ export interface RecordsHttpDeps {
   readonly onRead?: (basis: string) => void;
   readonly onRefused?: (code: string) => void;
 }
+
+/** SHA-256 of an upload, hex: Node's native hash (as the blob store's), since uploads are up to megabytes. */
+const blobSha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 const b64 = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');
 

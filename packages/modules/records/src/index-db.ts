@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { SalusError, decode, decodeTx, toHex, txHash } from '@salus/core';
-import type { BlockStore } from '../../ledger/blockstore.js';
+import type { BlockReader } from '@salus/module';
 import { blobRefs } from './module.js';
 import { parseRecordsPayload, type Disclose, type DisclosureEntry, type WriteBatch } from './payloads.js';
 
@@ -127,7 +127,7 @@ export class RecordsIndex {
   }
 
   /** Adds one block's records transactions to the index; returns what the node must act on (blobs to pin, erasures). */
-  indexBlock(height: number, blocks: BlockStore): { pins: { patient: string; hashes: string[] }[]; erased: string[]; txs: IndexedBlockTx[] } {
+  indexBlock(height: number, blocks: BlockReader): { pins: { patient: string; hashes: string[] }[]; erased: string[]; txs: IndexedBlockTx[] } {
     const pins: { patient: string; hashes: string[] }[] = [];
     const erased: string[] = [];
     const txs: IndexedBlockTx[] = [];

@@ -1,7 +1,6 @@
 import type { Canonical } from '@salus/core';
 import type { Purpose } from '@salus/client';
-import type { KV } from '@salus/module';
-import type { BlobStore } from '../../blobs/store.js';
+import type { BlobStore, KV } from '@salus/module';
 import type { DisclosureRecorder } from './disclosures.js';
 import type { RecordsIndex } from './index-db.js';
 import { parseRecordsPayload, type Grant } from './payloads.js';

@@ -1,13 +1,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { SalusError, decodeTx } from '@salus/core';
-import { blobHolders } from '../../blobs/placement.js';
-import { createNativeKeyWrap } from '../../crypto/native-hpke.js';
-import type { Metrics } from '../../api/metrics.js';
-import type { P2P } from '../../p2p/index.js';
-import { SqliteBlobStore, type BlobStore } from '../../blobs/store.js';
-import { BlobReplicator } from '../../blobs/replicator.js';
-import { readKeyFile } from '../../config/keyfile.js';
+import { SalusError, decodeTx, type IdentityKeys, type KeyWrap } from '@salus/core';
+import { blobHolders } from './placement.js';
 import { validatorsForHeight } from '@salus/governance';
 import { RecordsIndex } from './index-db.js';
 import { DisclosureRecorder, type DisclosureOptions, type LedgerParts } from './disclosures.js';
@@ -17,17 +11,18 @@ import { blobRefs } from './module.js';
 import { patientRecords } from './state.js';
 import { recordsReader, type RecordsReader } from './reader.js';
 import { activeKey } from '@salus/identity';
-import type { KV } from '@salus/module';
+import type { BlobReplication, BlobStore, KV } from '@salus/module';
 
 export interface RecordsOptions extends DisclosureOptions {
   /** how many validators hold each blob (0: every node) */
   readonly replicas: number;
-  /** the organisation key file this node's custodian uses for emergency release (null: none) */
+  /** the organisation key file this node's custodian uses for emergency release (null: none; the node reads it) */
   readonly custodianKeyFile: string | null;
   /** largest clock difference accepted on a signed request */
   readonly requestSkewMs: number;
   /** uploaded blobs no committed transaction referenced within this time are deleted */
   readonly uploadTtlMs: number;
+  /** how long one peer has to answer a blob fetch (the node's replication reads it) */
   readonly blobFetchTimeoutMs: number;
   /** bytes one key may upload per hour */
   readonly uploadBytesPerHour: number;
@@ -46,10 +41,42 @@ export const defaultRecordsOptions: RecordsOptions = {
   uploadBytesPerHour: 256 * 1024 * 1024,
 };
 
+/** A counter by one label, a gauge (prom-client's `Counter` and `Gauge` satisfy them). */
+interface Counted<L extends string> {
+  inc(labels: Record<L, string>): void;
+}
+interface Gauged {
+  set(value: number): void;
+}
+
+/** The node's metrics the records services count and set (the node's Prometheus registry satisfies it). */
+export interface RecordsMetrics {
+  readonly recordReads: Counted<'basis'>;
+  readonly recordRefusals: Counted<'code'>;
+  readonly disclosuresPending: Gauged;
+  readonly blobs: Gauged;
+  readonly blobBytes: Gauged;
+  readonly blobBacklog: Gauged;
+}
+
+/** What the composition root hands the records services, besides the ledger parts. */
+export interface RecordsServiceDeps extends LedgerParts {
+  /** where the records index (records.sqlite) lives */
+  readonly dataDir: string;
+  /** the node's blob store: the service pins, serves and shreds its blobs, the node opens and closes it */
+  readonly blobs: BlobStore;
+  /** the organisation's keys and the HPKE key wrap this node's custodian releases emergency keys with (null: no custodian) */
+  readonly custodian: { readonly keys: IdentityKeys; readonly keyWrap: KeyWrap } | null;
+  readonly metrics?: RecordsMetrics;
+  /** whether block sync knows of peers ahead of this node */
+  readonly catchingUp?: () => boolean;
+}
+
 /**
- * The node side of the records domain, wired by the composition root: the blob store and its
- * replication, the local index built from committed blocks, the disclosure recorder, the
- * custodian, and the HTTP routes. The ledger rules themselves are the module (module.ts).
+ * The node side of the records domain, wired by the composition root: the local index built from
+ * committed blocks, the disclosure recorder, the custodian, the HTTP routes, and the decisions of
+ * which blobs this node keeps (the node's blob store and replication carry them out). The ledger
+ * rules themselves are the module (module.ts).
  */
 export class RecordsService {
   readonly blobs: BlobStore;
@@ -57,7 +84,7 @@ export class RecordsService {
   readonly disclosures: DisclosureRecorder;
   /** what the FHIR facade (and any other consumer) reads of records: the narrow face, not this service */
   readonly reader: RecordsReader;
-  private replicator: BlobReplicator | undefined;
+  private replicator: BlobReplication | undefined;
   private custodian: Custodian | undefined;
   private gcTimer: unknown;
   private readonly erasedCache = new Set<string>();
@@ -85,15 +112,10 @@ export class RecordsService {
 
   constructor(
     private readonly opts: RecordsOptions,
-    private readonly deps: LedgerParts & {
-      dataDir: string;
-      metrics?: Metrics;
-      /** whether block sync knows of peers ahead of this node */
-      catchingUp?: () => boolean;
-    },
+    private readonly deps: RecordsServiceDeps,
   ) {
     this.cache = deps.app.readCache();
-    this.blobs = new SqliteBlobStore(join(deps.dataDir, 'blobs.sqlite'), deps.clock);
+    this.blobs = deps.blobs;
     this.index = new RecordsIndex(join(deps.dataDir, 'records.sqlite'));
     this.disclosures = new DisclosureRecorder(opts, {
       ...deps,
@@ -104,18 +126,18 @@ export class RecordsService {
       mayDisclose: () => this.mayDisclose(),
     });
     this.reader = recordsReader({ index: this.index, blobs: this.blobs, disclosures: this.disclosures, fetch: (h) => this.fetch(h) });
-    if (opts.custodianKeyFile) {
-      this.custodian = new Custodian({ keys: readKeyFile(opts.custodianKeyFile), chain: deps.chain, app: deps.app, store: this.blobs, index: this.index, ed: deps.ed, keyWrap: createNativeKeyWrap(), log: deps.log, clock: deps.clock, fetch: (h) => this.fetch(h), isErased: (p) => this.isErased(p) });
+    if (deps.custodian) {
+      this.custodian = new Custodian({ keys: deps.custodian.keys, chain: deps.chain, app: deps.app, store: this.blobs, index: this.index, ed: deps.ed, keyWrap: deps.custodian.keyWrap, log: deps.log, clock: deps.clock, fetch: (h) => this.fetch(h), isErased: (p) => this.isErased(p) });
     }
   }
 
-  /** Catches the index up with the chain, then follows commits. */
-  start(p2p: P2P | undefined): void {
-    if (p2p) {
-      this.replicator = new BlobReplicator(
-        { requestTimeoutMs: this.opts.blobFetchTimeoutMs, retryMs: 2_000 },
-        { p2p, store: this.blobs, log: this.deps.log, patientOf: (h) => this.index.patientOfBlob(h), isErased: (p) => this.isErased(p) },
-      );
+  /**
+   * Catches the index up with the chain, then follows commits. `replication`: the node's blob
+   * replication between peers (none on a node without peers); this service starts and stops it.
+   */
+  start(replication: BlobReplication | undefined): void {
+    if (replication) {
+      this.replicator = replication;
       this.replicator.start();
     }
     for (let h = this.index.indexedHeight + 1; h <= this.deps.chain.lastHeight(); h++) {
@@ -146,7 +168,6 @@ export class RecordsService {
     this.replicator?.stop();
     await this.custodian?.idle();
     this.index.close();
-    await this.blobs.close();
   }
 
   /** Committed state with decoded values cached for the current height (read paths). */

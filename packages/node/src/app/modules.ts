@@ -4,7 +4,7 @@ import type { StateStore } from '../state/store.js';
 import { identityModule } from '@salus/identity';
 import { governanceModule } from '@salus/governance';
 import { evidenceModule } from '@salus/evidence';
-import { recordsModule } from '../modules/records/index.js';
+import { recordsModule } from '@salus/records';
 
 /** The module registry: the installed modules, in the order their hooks run. Adding a module is one line here. */
 export const MODULES: readonly AppModule[] = [identityModule, governanceModule, evidenceModule, recordsModule];

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { SalusError, decode, encode, v } from '@salus/core';
 import type { P2P } from '../p2p/index.js';
 import { BLOB_MESSAGE_BYTES_MAX, CH } from '../consensus/channels.js';
-import { blobSha256, type BlobStore } from './store.js';
+import type { BlobReplication, BlobStore } from '@salus/module';
+import { blobSha256 } from './store.js';
 
 const HASHES_PER_REQUEST_MAX = 64;
 /** Penalty for a peer that answers with bytes that do not hash to what was asked. */
@@ -42,7 +43,7 @@ export interface ReplicatorOptions {
  * do not match. Committed records are pulled in the background, so a record stays readable when
  * its author's node is down; a read of a blob not yet here waits for a fetch.
  */
-export class BlobReplicator {
+export class BlobReplicator implements BlobReplication {
   private nextId = 1;
   private readonly waiting = new Map<number, { peer: string; hashes: Set<string>; resolve: () => void }>();
   private readonly backlog = new Map<string, string>();

@@ -1,31 +1,8 @@
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { SalusError } from '@salus/core';
-import type { WallClock } from '@salus/module';
+import type { BlobStore, WallClock } from '@salus/module';
 import { buf, u8 } from '../storage/db.js';
-
-/**
- * The off-chain store of ciphertexts and key envelopes: content-addressed by SHA-256, so a node
- * checks every blob's hash before storing or serving it. The interface is asynchronous so that the
- * PostgreSQL backend (a later step) fits behind it unchanged; the embedded default is SQLite.
- */
-export interface BlobStore {
-  has(hash: string): Promise<boolean>;
-  get(hash: string): Promise<Uint8Array | undefined>;
-  /**
-   * Stores bytes under their hash (HASH_MISMATCH if they do not hash to it); idempotent. `pinned`:
-   * a committed transaction already names it (a replicated copy), so it is never collected.
-   */
-  put(hash: string, bytes: Uint8Array, patient: string | null, pinned?: boolean): Promise<void>;
-  /** Marks blobs as referenced by a committed transaction (no longer collectable), for a patient. */
-  pin(hashes: readonly string[], patient: string): Promise<void>;
-  /** Crypto-shredding: deletes every blob of a patient, overwriting the freed pages. */
-  deletePatient(patient: string): Promise<number>;
-  /** Deletes uploads no committed transaction referenced within `maxAgeMs`. */
-  collect(maxAgeMs: number, now: number): Promise<number>;
-  stats(): Promise<{ blobs: number; bytes: number }>;
-  close(): Promise<void>;
-}
 
 /** SHA-256 of a blob, hex (Node's native hash: blobs are hashed on every store and every read). */
 export function blobSha256(bytes: Uint8Array): string {
@@ -43,7 +20,8 @@ CREATE INDEX IF NOT EXISTS blobs_unpinned ON blobs (pinned, stored_at);
 `;
 
 /**
- * SQLite blob store in its own file. `secure_delete` makes SQLite overwrite deleted content with
+ * The node's blob store (the interface, `BlobStore`, is the module contract's: the records
+ * services use it), in its own SQLite file. `secure_delete` makes SQLite overwrite deleted content with
  * zeros, and a TRUNCATE checkpoint after an erasure empties the WAL, so an erased ciphertext does
  * not linger in free pages or old WAL frames.
  */

@@ -4,7 +4,7 @@ import { defaultStateStoreOptions, type StateStoreOptions } from '../state/store
 import type { ChainOptions } from '../ledger/chain.js';
 import { defaultP2POptions, type P2POptions } from '../p2p/options.js';
 import { defaultBftOptions, type BftOptions } from '../consensus/options.js';
-import { defaultRecordsOptions, type RecordsOptions } from '../modules/records/index.js';
+import { defaultRecordsOptions, type RecordsOptions } from '@salus/records';
 
 export interface ApiOptions {
   readonly host: string;

@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, sign, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { type Ed25519, pureEd25519 } from '@salus/core';
-import { evictOldest } from '../util/evict.js';
+import { evictOldest } from '@salus/module';
 
 /**
  * Ed25519 through Node's OpenSSL binding: the same results as core's pure implementation (tested

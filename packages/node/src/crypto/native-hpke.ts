@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { SalusError, type Envelope, type KeyWrap } from '@salus/core';
-import { evictOldest } from '../util/evict.js';
+import { evictOldest } from '@salus/module';
 
 /**
  * RFC 9180 HPKE, base mode, single shot (sequence 0): DHKEM(X25519, HKDF-SHA256), HKDF-SHA256 and

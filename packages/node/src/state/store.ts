@@ -15,7 +15,7 @@ import {
 } from '@salus/core';
 import { buf, u8, type Db } from '../storage/db.js';
 import { decodeNode, encodeNode } from './node-codec.js';
-import { evictOldest } from '../util/evict.js';
+import { evictOldest } from '@salus/module';
 
 export interface StateStoreOptions {
   /** nodes kept in memory (upper levels are read on every update) */
