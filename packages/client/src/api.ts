@@ -130,7 +130,7 @@ export class SalusClient {
     const nonce = o.nonce ?? (await this.nextNonce(wallet.publicKeyHex));
     const { bytes } = wallet.buildTx({ chainId, nonce, module, type, payload });
     const r = (await this.submit(bytes, 'commit')) as Receipt;
-    if (r.result.code !== 'OK') throw new SalusError(r.result.code, r.result.log, { hash: r.hash, height: r.height });
+    if (r.result.code !== 'OK') throw new SalusError(r.result.code, r.result.log, { hash: r.hash, height: r.height, ...(r.result.gasUsed === undefined ? {} : { gasUsed: r.result.gasUsed }) });
     return r;
   }
 
@@ -166,8 +166,13 @@ export class SalusClient {
   /** Fetches a state value and verifies it (or its absence) against a committed app hash. */
   async verifiedState(key: string): Promise<StateResponse> {
     const r = await this.getState(key);
-    verifyStateResponse(this.ed, r, this.bundle(r).validators);
+    this.verifyState(r);
     return r;
+  }
+
+  /** Verifies a state answer (from /v1/state or a module's query) against its header, commit and the trusted validators; throws BAD_PROOF/BAD_COMMIT. */
+  verifyState(r: StateResponse): void {
+    verifyStateResponse(this.ed, r, this.bundle(r).validators);
   }
 }
 

@@ -5,3 +5,4 @@ export * from './records/client.js';
 export * from './records/grant-tx.js';
 export * from './records/types.js';
 export * from './records/purposes.js';
+export * from './contracts.js';

@@ -1,0 +1,70 @@
+import type { Canonical } from '@salus/core';
+import type { AppModule, TxTypeDoc } from '@salus/module';
+import { CONTRACT_ERRORS } from '../errors.js';
+import { checkContractCode } from '../bundle/check.js';
+import { createContractRuntime } from '../runtime/runtime.js';
+import { CONTRACTS_MODULE_ERRORS } from './errors.js';
+import { createContractCaller } from './caller.js';
+import { approve, call, deploy, freeze, instantiate, upgrade } from './handlers.js';
+import { parseContractPayload, type Approve, type Call, type ContractTxType, type Deploy, type Freeze, type Instantiate, type Upgrade } from './payloads.js';
+import { contractEventRoutes, contractRoutes } from './routes.js';
+import { registerContractCli } from './cli.js';
+
+const TX_TYPES: Record<ContractTxType, TxTypeDoc> = {
+  deploy: { summary: 'Stores bundled contract code once, by its SHA-256, after checking it (no forbidden globals or imports)' },
+  instantiate: { summary: "Creates a named instance of deployed code with its manifest, and runs the code's init" },
+  call: { summary: 'Runs a method in the sandbox with a gas limit; its writes and events count only if it returns' },
+  upgrade: { summary: "Moves an instance to new code and manifest, as its upgrade policy allows (the owner, or a proposal of the named organisations)" },
+  freeze: { summary: 'Stops all further calls to an instance (queries still answer)' },
+  approve: { summary: "An admin of a named organisation approves a contract proposal (activation, upgrade, freeze)" },
+};
+
+// The WebAssembly engine loads once per process, before any block executes (top-level await).
+const runtime = await createContractRuntime();
+const caller = createContractCaller(runtime);
+
+/**
+ * Smart contracts: TypeScript bundled to one ES module, run in a deterministic, metered QuickJS
+ * sandbox on every validator, state in the authenticated state tree under `contracts/`.
+ */
+export const contractsModule: AppModule = {
+  name: 'contracts',
+  txs: {
+    types: TX_TYPES,
+    check: (type, payload) => void parseContractPayload(type, payload),
+    deliver(ctx, type, payload: Canonical) {
+      const p = parseContractPayload(type, payload);
+      switch (type as ContractTxType) {
+        case 'deploy':
+          return deploy(ctx, p as Deploy, (code) => checkContractCode(code).methods);
+        case 'instantiate':
+          return instantiate(ctx, p as Instantiate, caller);
+        case 'call':
+          return call(ctx, p as Call, caller);
+        case 'upgrade':
+          return upgrade(ctx, p as Upgrade);
+        case 'freeze':
+          return freeze(ctx, p as Freeze);
+        case 'approve':
+          return approve(ctx, p as Approve);
+      }
+    },
+  },
+  errors: { ...CONTRACT_ERRORS, ...CONTRACTS_MODULE_ERRORS },
+  events: [
+    { type: 'contracts.deployed', attributes: ['codeHash', 'size'] },
+    { type: 'contracts.instantiated', attributes: ['contract', 'codeHash', 'version', 'status'] },
+    { type: 'contracts.called', attributes: ['contract', 'method', 'result'] },
+    { type: 'contracts.event', attributes: ['contract', 'event', 'data'] },
+    { type: 'contracts.proposed', attributes: ['proposal', 'contract', 'action'] },
+    { type: 'contracts.approved', attributes: ['proposal', 'org'] },
+    { type: 'contracts.activated', attributes: ['contract'] },
+    { type: 'contracts.upgraded', attributes: ['contract', 'codeHash', 'version'] },
+    { type: 'contracts.frozen', attributes: ['contract'] },
+  ],
+  routes(app, services) {
+    contractRoutes(caller)(app, services);
+    contractEventRoutes(app, services);
+  },
+  cli: registerContractCli,
+};

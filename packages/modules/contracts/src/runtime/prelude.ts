@@ -1,0 +1,76 @@
+import { CONTRACT_LIMITS } from '../limits.js';
+
+/**
+ * The script run in each fresh context before the contract's module. It removes what could make
+ * two validators disagree or let code escape the static checks (clock: the Date intrinsic is never
+ * created; randomness; GC-observing WeakRef/FinalizationRegistry; shared memory; float typed arrays
+ * and DataView, which expose NaN bit patterns that differ between CPUs; eval and every Function
+ * constructor), installs a no-op `console`, and builds the `__salus` object the SDK talks to. It
+ * captures the intrinsics it uses first, so a contract that overwrites `JSON` cannot fool it, and
+ * the host re-checks every value anyway (depth and size are checked there only).
+ *
+ * It is kept short on purpose: QuickJS compiles ~150 µs per KiB in WebAssembly and this runs on
+ * every call. Values leave through `wire`: JSON.stringify with a replacer that refuses undefined,
+ * bigints, functions, symbols, unsafe numbers, array holes and non-plain objects.
+ */
+export const PRELUDE = `(function () {
+'use strict';
+var G = globalThis, host = G.__salus_host, S = JSON.stringify, P = JSON.parse, isA = Array.isArray, proto = Object.getPrototypeOf,
+  OP = Object.prototype, safe = Number.isSafeInteger, freeze = Object.freeze, def = Object.defineProperty, Str = String, TE = TypeError, i;
+delete G.__salus_host;
+var gone = ['eval', 'WeakRef', 'FinalizationRegistry', 'SharedArrayBuffer', 'Atomics', 'Float16Array', 'Float32Array', 'Float64Array', 'DataView'];
+for (i = 0; i < gone.length; i++) delete G[gone[i]];
+delete Math.random;
+var blocked = function Function() { throw new TE('code generation from strings is not available in contracts'); };
+var kinds = [function () {}, function* () {}, async function () {}, async function* () {}];
+def(blocked, 'prototype', { value: proto(kinds[0]) });
+for (i = 0; i < 4; i++) def(proto(kinds[i]), 'constructor', { value: blocked });
+def(G, 'Function', { value: blocked });
+var noop = function () {};
+G.console = freeze({ log: noop, info: noop, warn: noop, error: noop, debug: noop });
+function wire(v, what) {
+  var bad = '', s = S(v, function (k, x) {
+    var t = typeof x, p;
+    if (bad) return null;
+    if (t === 'number' ? !safe(x) : t !== 'string' && t !== 'boolean' && x !== null && (t !== 'object' || !(isA(x) || (p = proto(x)) === OP || p === null))) {
+      bad = t === 'number' ? 'the number ' + Str(x) + ' is not a safe integer' : t === 'object' ? 'only plain objects are values' : (t === 'undefined' ? 'undefined' : 'a ' + t) + ' is not a value';
+      return null;
+    }
+    return x;
+  });
+  if (bad) { if (what) host('refuse', S(what + ': ' + bad)); return 'x' + bad; }
+  return s;
+}
+function op(name, args) { var r = host(name, args); return r === undefined ? undefined : P(r); }
+function a1(x) { return S([x]); }
+var context, api = {
+  get: function (k) { return op('get', a1(k)); },
+  read: function (k) { return op('read', a1(k)); },
+  set: function (k, v) { op('set', '[' + S(k) + ',' + wire(v, 'state value') + ']'); },
+  delete: function (k) { op('delete', a1(k)); },
+  list: function (prefix, o) { o = o || {}; return op('list', S([prefix, o.after === undefined ? null : o.after, o.limit === undefined ? null : o.limit])); },
+  emit: function (type, at) { op('emit', '[' + S(type) + ',' + wire(at === undefined ? {} : at, 'event attributes') + ']'); },
+  call: function (c, m, a) { return op('call', '[' + S(c) + ',' + S(m) + ',' + wire(a === undefined ? null : a, 'call arguments') + ']'); },
+  hasRole: function (r) { return op('hasRole', a1(r)); },
+  requireRole: function (r) { op('requireRole', a1(r)); },
+  requireSigner: function (k) { op('requireSigner', a1(k)); },
+  ctx: function () { return context === undefined ? (context = freeze(op('ctx', '[]'))) : context; }
+};
+def(G, '__salus', { value: freeze(api) });
+function text(x) { try { return (typeof x === 'string' ? x : Str(x)).slice(0, ${CONTRACT_LIMITS.messageChars}); } catch (e) { return ''; } }
+function describe(e) {
+  try {
+    var o = e !== null && typeof e === 'object', r = o ? e.reason : null;
+    return S({ name: o ? text(e.name) : '', message: text(o ? e.message : e), reason: typeof r === 'string' ? r.slice(0, 64) : null });
+  } catch (x) { return '{"name":"","message":"an exception that cannot be described","reason":null}'; }
+}
+// The host calls this, by a handle taken before the contract runs, to run one export:
+// 'v' + result JSON, 'e' + the exception described, 'x' + why the result is not a value, 'u' no such method.
+return function (ns, method, args) {
+  var fn = ns[method], r, s;
+  if (typeof fn !== 'function') return 'u';
+  try { r = fn(P(args)); } catch (e) { return 'e' + describe(e); }
+  s = wire(r === undefined ? null : r, '');
+  return s[0] === 'x' ? s : 'v' + s;
+};
+})()`;
