@@ -43,6 +43,12 @@ describe('README', () => {
     expect(out.kinds).toEqual(expect.arrayContaining(['set_keyring', 'write', 'grant']));
   });
 
+  it('its contract snippet runs the example contract in the contract harness', async () => {
+    const snippet = snippets().find((s) => s.includes('createContractHarness'))!;
+    const out = await run(snippet, '\nconsole.log(JSON.stringify({ status: value.status, gas: gasUsed > 0, events: events.length }));\n');
+    expect(out).toEqual({ status: 'issued', gas: true, events: 1 });
+  });
+
   it('its module snippet runs a module through the in-process harness', async () => {
     const snippet = snippets().find((s) => s.includes('createModuleHarness'))!;
     const out = await run(snippet, '\nconsole.log(JSON.stringify({ code: result.code, total, height: h.height }));\n');

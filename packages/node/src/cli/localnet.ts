@@ -147,6 +147,15 @@ async function demo(dir: string, nodes: readonly Running[], patients: number): P
             `  curl ${nodes[0]!.url}/fhir/R4/metadata`,
           ]
         : []),
+      ...(summary.contract && summary.insurer
+        ? [
+            `Smart contract "invoices" (${summary.hospital} invoices ${summary.insurer.org}'s claims service):`,
+            `  npx salus contract show invoices --node ${nodes[0]!.url}`,
+            `  npx salus contract query invoices balance --args '{"provider":"${summary.contract.provider}","payer":"${summary.contract.payer}"}' --prove --node ${nodes[0]!.url}`,
+            `  npx salus contract call invoices approve --args '{"id":"inv-0002"}' --key ${summary.insurer.keyFile} --node ${nodes[0]!.url}`,
+            `  npx salus contract events invoices --node ${nodes[0]!.url}`,
+          ]
+        : []),
       '',
     ].join('\n'),
   );

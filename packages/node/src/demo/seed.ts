@@ -6,6 +6,7 @@ import { SalusError, toHex, type Canonical } from '@salus/core';
 import { createNativeEd25519 } from '../crypto/native-ed25519.js';
 import { createNativeKeyWrap } from '../crypto/native-hpke.js';
 import { syntheticPatient } from './synthetic.js';
+import { seedContracts, type DemoContract } from './contracts.js';
 
 /**
  * Demo data for a local network, through the same SDK a user has: practitioners of the hospital,
@@ -29,6 +30,8 @@ export interface DemoSummary {
   readonly hospital: string;
   /** the hospital's FHIR client (a service key), for the node's FHIR facade */
   readonly fhirClient: { readonly org: string; readonly keyFile: string };
+  /** the invoices contract, with the insurer's claims service as payer (absent without an insurer) */
+  readonly contract?: DemoContract;
 }
 
 const ed = createNativeEd25519();
@@ -109,6 +112,8 @@ export async function seedDemo(orgs: readonly DemoOrg[], o: { patients: number; 
     }
   };
   await Promise.all(Array.from({ length: Math.min(o.concurrency ?? 8, o.patients) }, worker));
+  const contract = insurer ? await seedContracts({ url: hospital.url, hospital: hospital.admin, payer: insurer.wallet, dir: o.dir }) : undefined;
+  if (contract) log(`demo: contract invoices from ${hospital.id} to ${insurerOrg!.id}'s claims service (3 invoices, 1 paid)`);
   const result: DemoSummary = {
     patients: summary,
     practitioners: practitioners.map((p) => ({ org: hospital.id, keyFile: p.keyFile })),
@@ -116,6 +121,7 @@ export async function seedDemo(orgs: readonly DemoOrg[], o: { patients: number; 
     insurer: insurer ? { org: insurerOrg!.id, keyFile: insurer.keyFile } : null,
     hospital: hospital.id,
     fhirClient: { org: hospital.id, keyFile: ehr.keyFile },
+    ...(contract ? { contract } : {}),
   };
   writeFileSync(join(o.dir, 'demo.json'), JSON.stringify(result, null, 2) + '\n');
   return result;
