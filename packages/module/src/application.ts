@@ -140,7 +140,7 @@ export class Application {
     m.txs.check(tx.type, tx.payload);
     const child = new Overlay(this.checkState);
     this.authorise(child, m, tx);
-    this.run(child, m, tx, hash, next.height, next.time, []);
+    this.run(child, m, tx, hash, next.height, next.time, [], 'admit');
     child.mergeInto(this.checkState);
   }
 
@@ -161,7 +161,7 @@ export class Application {
   }
 
   /** Runs the handler; returns the gas it reported, if it meters. */
-  private run(kv: Overlay, m: Routed, tx: SignedTx, hash: Uint8Array, height: number, time: number, events: TxEvent[]): number | undefined {
+  private run(kv: Overlay, m: Routed, tx: SignedTx, hash: Uint8Array, height: number, time: number, events: TxEvent[], phase: 'admit' | 'deliver' = 'deliver'): number | undefined {
     let gasUsed: number | undefined;
     const ctx: TxContext = {
       chainId: this.opts.chainId,
@@ -178,7 +178,8 @@ export class Application {
         gasUsed = used;
       },
     };
-    m.txs.deliver(ctx, tx.type, tx.payload);
+    if (phase === 'admit' && m.txs.admit) m.txs.admit(ctx, tx.type, tx.payload);
+    else m.txs.deliver(ctx, tx.type, tx.payload);
     return gasUsed;
   }
 

@@ -60,6 +60,13 @@ export interface TxHandler {
   check(type: string, payload: Canonical): void;
   /** Deterministic: a pure function of (state, transaction, block height and time). Throws a SalusError to fail. */
   deliver(ctx: TxContext, type: string, payload: Canonical): void;
+  /**
+   * Admission's stateful checks, where running `deliver` at admission would cost too much (a
+   * contract call would run twice on every validator, once per admission and once in its block):
+   * given, admission runs this instead of `deliver` on the scratch overlay. What it does not catch
+   * fails in the block, with its result on the ledger.
+   */
+  admit?(ctx: TxContext, type: string, payload: Canonical): void;
 }
 
 /** A module's section of the genesis file (`genesis.modules[name]`): validated, then written to state. */

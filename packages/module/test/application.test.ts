@@ -154,6 +154,30 @@ describe('the module manager (Application) through the harness', () => {
     expect(h.view().get('metered/last')).toBe(3);
   });
 
+  it("admission runs a module's admit hook instead of deliver when it has one; the block runs deliver", () => {
+    let delivered = 0;
+    const costly: AppModule = {
+      name: 'costly',
+      txs: {
+        types: { work: { summary: 'expensive in the block only', open: true } },
+        check: () => undefined,
+        admit: (ctx, _type, payload) => {
+          if ((payload as { ok: boolean }).ok !== true) throw new SalusError('FORBIDDEN', 'refused at admission');
+        },
+        deliver: (ctx) => {
+          delivered++;
+          ctx.state.set('costly/done', true);
+        },
+      },
+    };
+    const h = createModuleHarness({ modules: [costly] });
+    expect(() => h.check({ signer: alice, module: 'costly', type: 'work', payload: { ok: false } })).toThrow(/refused at admission/);
+    h.check({ signer: alice, module: 'costly', type: 'work', payload: { ok: true } });
+    expect(delivered).toBe(0);
+    expect(h.block({ signer: alice, module: 'costly', type: 'work', payload: { ok: true }, nonce: 0 })[0]!.code).toBe('OK');
+    expect(delivered).toBe(1);
+  });
+
   it('refuses two modules of one name, overlapping state prefixes and malformed names', () => {
     const make = (modules: AppModule[]) => new Application({ chainId: 'c', modules, ed: createModuleHarness({ modules: [] }).ed, committed: { getRaw: () => undefined } });
     expect(() => make([counter, counter])).toThrow(/two modules/);

@@ -28,9 +28,21 @@ function checkManifest(kv: KV, codeHash: string, m: Manifest): void {
   for (const o of orgs) if (!getOrg(kv, o)) throw new SalusError('NOT_FOUND', `organisation ${o} named in the manifest does not exist`, { org: o });
 }
 
+/** Admission of an instantiation: the name is free and the manifest fits the code (init runs only in the block). */
+export function admitInstantiate(kv: KV, p: Instantiate): void {
+  if (getInstance(kv, p.name)) throw new SalusError('CONFLICT', `a contract named ${p.name} exists`, { contract: p.name });
+  checkManifest(kv, p.codeHash, p.manifest);
+}
+
+/** Admission of a call: the contract is active and the signer may call the method (the call itself runs only in the block). */
+export function admitCall(kv: KV, p: Call, signer: string): void {
+  const inst = requireInstance(kv, p.contract);
+  requireActive(inst);
+  requireAllowed(kv, inst, p.method, signer, 'call');
+}
+
 export function instantiate(ctx: TxContext, p: Instantiate, run: ContractCaller): void {
-  if (getInstance(ctx.state, p.name)) throw new SalusError('CONFLICT', `a contract named ${p.name} exists`, { contract: p.name });
-  checkManifest(ctx.state, p.codeHash, p.manifest);
+  admitInstantiate(ctx.state, p);
   const consortium = p.manifest.upgrade.policy === 'orgs';
   const inst: InstanceRecord = {
     name: p.name,
