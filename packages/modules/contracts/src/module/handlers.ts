@@ -41,7 +41,11 @@ export function admitCall(kv: KV, p: Call, signer: string): void {
   requireAllowed(kv, inst, p.method, signer, 'call');
 }
 
-export function instantiate(ctx: TxContext, p: Instantiate, run: ContractCaller): void {
+/**
+ * Instantiation; `run` absent at admission: the instance is recorded in the check state (so calls
+ * admitted after it find it) but its init runs only in the block.
+ */
+export function instantiate(ctx: TxContext, p: Instantiate, run?: ContractCaller): void {
   admitInstantiate(ctx.state, p);
   const consortium = p.manifest.upgrade.policy === 'orgs';
   const inst: InstanceRecord = {
@@ -55,7 +59,7 @@ export function instantiate(ctx: TxContext, p: Instantiate, run: ContractCaller)
     history: [{ codeHash: p.codeHash, version: p.manifest.version, height: ctx.height }],
   };
   putInstance(ctx.state, inst);
-  if (getCode(ctx.state, p.codeHash)!.exports.includes('init')) {
+  if (run && getCode(ctx.state, p.codeHash)!.exports.includes('init')) {
     const out = run.invoke(topFrame(ctx, inst), 'init', p.args, INIT_GAS);
     ctx.reportGas(out.gasUsed);
   }

@@ -5,7 +5,7 @@ import { checkContractCode } from '../bundle/check.js';
 import { createContractRuntime } from '../runtime/runtime.js';
 import { CONTRACTS_MODULE_ERRORS } from './errors.js';
 import { createContractCaller } from './caller.js';
-import { admitCall, admitInstantiate, approve, call, deploy, freeze, instantiate, upgrade } from './handlers.js';
+import { admitCall, approve, call, deploy, freeze, instantiate, upgrade } from './handlers.js';
 import { parseContractPayload, type Approve, type Call, type ContractTxType, type Deploy, type Freeze, type Instantiate, type Upgrade } from './payloads.js';
 import { contractEventRoutes, contractRoutes } from './routes.js';
 import { registerContractCli } from './cli.js';
@@ -36,7 +36,7 @@ export const contractsModule: AppModule = {
     admit(ctx, type, payload: Canonical) {
       const p = parseContractPayload(type, payload);
       if (type === 'call') return admitCall(ctx.state, p as Call, ctx.signerHex);
-      if (type === 'instantiate') return admitInstantiate(ctx.state, p as Instantiate);
+      if (type === 'instantiate') return instantiate(ctx, p as Instantiate);
       return this.deliver(ctx, type, payload);
     },
     deliver(ctx, type, payload: Canonical) {
