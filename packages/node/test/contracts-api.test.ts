@@ -7,6 +7,7 @@ import { ContractsClient, Wallet } from '@salus/client';
 import { SalusError, toHex } from '@salus/core';
 import { bundleContract } from '@salus/contracts';
 import { startTestNode, tempDir, type TestNode } from './harness.js';
+import { INVOICES_MANIFEST as MANIFEST } from '../src/demo/contracts.js';
 
 /**
  * Contracts over real HTTP on a running node, through the SDK's ContractsClient and the CLI: the
@@ -17,22 +18,6 @@ const root = new URL('../../../', import.meta.url).pathname;
 const ENTRY = join(root, 'contracts/invoices/invoices.ts');
 const MAIN = join(root, 'packages/node/dist/cli/main.js');
 
-const MANIFEST = {
-  name: 'invoices',
-  version: '1.0.0',
-  methods: {
-    issue: { kind: 'call', roles: ['hospital', 'clinic'] },
-    approve: { kind: 'call' },
-    pay: { kind: 'call' },
-    dispute: { kind: 'call' },
-    settle: { kind: 'call' },
-    cancel: { kind: 'call' },
-    invoice: { kind: 'query' },
-    balance: { kind: 'query' },
-    open: { kind: 'query' },
-  },
-  upgrade: { policy: 'owner' },
-};
 
 describe('contracts over the HTTP API', () => {
   let t: TestNode;
