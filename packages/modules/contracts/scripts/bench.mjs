@@ -18,7 +18,7 @@ function cpuMs(f) {
 
 async function cycle(unmetered) {
   const runtime = await createContractRuntime({ unmetered });
-  const h = await createContractHarness({ entry, roles: ['provider'], runtime });
+  const h = await createContractHarness({ entry, roles: ['hospital'], runtime });
   const gas = { issue: 0, approve: 0, pay: 0, query: 0 };
   for (let i = 0; i < 200; i++) h.call('issue', { id: `warm-${i}`, payer, amount: 100 }); // warm-up (JIT)
   let calls = 0;

@@ -62,6 +62,8 @@ export interface GasSchedule {
   readonly nestedCall: number;
   /** per byte of arguments in and result out */
   readonly ioByte: number;
+  /** per unit of built-in work, units weighted by BUILTIN_WEIGHTS */
+  readonly builtin: number;
 }
 
 export const DEFAULT_GAS: GasSchedule = {
@@ -74,4 +76,24 @@ export const DEFAULT_GAS: GasSchedule = {
   listEntry: 200,
   nestedCall: 10_000,
   ioByte: 1,
+  builtin: 1,
 };
+
+/**
+ * What a built-in's work weighs, in units of `GasSchedule.builtin` (the prelude's wrappers charge
+ * them; see runtime/builtins.ts). Measured on QuickJS in WebAssembly, plain interpretation costs
+ * ~30-90 ns of CPU per gas; a native built-in spends ~1-6 ns per string character and ~5-60 ns per
+ * array element or object key (number-to-string conversion, property access), so a character
+ * weighs 1/4, an element 1 (a sort pays n·log2(n) elements) and an ArrayBuffer byte 1/8.
+ * That also caps what built-ins can allocate at about 8 bytes per gas (40 MB for 5,000,000 gas),
+ * which matters because the memory limit does not see it: this build of QuickJS cannot ask the
+ * allocator for sizes (malloc_usable_size is unavailable under Emscripten), so it counts every
+ * live allocation as 8 bytes and only refuses a single allocation larger than the limit.
+ */
+export const BUILTIN_WEIGHTS = {
+  char: 0.25,
+  element: 1,
+  byte: 0.125,
+  /** gas summed inside the sandbox before one host call charges it */
+  flush: 4096,
+} as const;

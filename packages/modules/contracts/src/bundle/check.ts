@@ -36,7 +36,7 @@ function exportedFunctions(program: Program): string[] {
  * The deterministic check of bundled contract code, with acorn only (a node receiving a deploy
  * transaction has the bundle, not the TypeScript, and must reach the same verdict as every other
  * node whatever esbuild it has): size, an ES module that parses, no imports of any kind, no
- * forbidden global. Returns the callable methods. Throws CONTRACT_INVALID with `meta.reason`.
+ * forbidden global, no bigint literal. Returns the callable methods. Throws CONTRACT_INVALID with `meta.reason`.
  */
 export function checkContractCode(code: string): { methods: string[] } {
   if (typeof code !== 'string') fail('not-code', 'contract code must be a string');
@@ -53,6 +53,8 @@ export function checkContractCode(code: string): { methods: string[] } {
     if (n.type === 'ImportDeclaration' || n.type === 'ImportExpression') findings.push({ what: 'an import (bundle everything into one module)', at: n.start });
     if (n.type === 'ExportAllDeclaration' || (n.type === 'ExportNamedDeclaration' && n.source)) findings.push({ what: 'a re-export from another module', at: n.start });
     if (n.type === 'MetaProperty' && n.meta.name === 'import') findings.push({ what: 'import.meta', at: n.start });
+    // one `*` on million-bit bigints is native work of seconds in a single interpreter step
+    if (n.type === 'Literal' && typeof n.bigint === 'string') findings.push({ what: 'a bigint literal', at: n.start });
     if (n.type === 'AwaitExpression' || (n.type === 'ForOfStatement' && n.await)) findings.push({ what: 'await (contracts are synchronous)', at: n.start });
     for (const v of Object.values(n)) {
       if (Array.isArray(v)) for (const x of v) if (x && typeof x.type === 'string') visit(x);

@@ -9,7 +9,8 @@ import { fatalToError, thrownToError, type Thrown } from './outcome.js';
 import { PRELUDE } from './prelude.js';
 
 // No Date intrinsic at all: there is no clock to reach. Eval stays (the host evaluates through it) and the prelude removes it from contracts.
-export const INTRINSICS = { ...DefaultIntrinsics, Date: false } as const;
+// No Proxy: a built-in reads `length` again after its metered wrapper has (builtins.ts), and a proxy could answer differently.
+export const INTRINSICS = { ...DefaultIntrinsics, Date: false, Proxy: false } as const;
 
 export interface Invocation {
   readonly code: string;
@@ -63,8 +64,14 @@ export function runInvocation(module: QuickJSWASMModule, inv: Invocation): { val
       const r = dispatch(c.getString(op), c.getString(json));
       return r === undefined ? undefined : c.newString(r);
     });
-    handles.push(hostFn);
+    // the prelude's metered built-ins (builtins.ts) pay here: gas in units of `builtin`, summed inside the sandbox
+    const chargeFn = c.newFunction('__salus_charge', (units) => {
+      const u = c.getNumber(units);
+      meter.charge(u >= 0 && u < Number.MAX_SAFE_INTEGER ? Math.ceil(u * meter.prices.builtin) : Infinity);
+    });
+    handles.push(hostFn, chargeFn);
     c.setProp(c.global, '__salus_host', hostFn);
+    c.setProp(c.global, '__salus_charge', chargeFn);
     outcome = evaluate(c, inv, handles);
   } catch (e) {
     if (e instanceof EngineFault) throw e;

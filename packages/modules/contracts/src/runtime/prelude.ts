@@ -1,11 +1,17 @@
 import { CONTRACT_LIMITS } from '../limits.js';
+import { BUILTINS } from './builtins.js';
 
 /**
  * The script run in each fresh context before the contract's module. It removes what could make
  * two validators disagree or let code escape the static checks (clock: the Date intrinsic is never
- * created; randomness; GC-observing WeakRef/FinalizationRegistry; shared memory; float typed arrays
- * and DataView, which expose NaN bit patterns that differ between CPUs; eval and every Function
- * constructor), installs a no-op `console`, and builds the `__salus` object the SDK talks to. It
+ * created; randomness; GC-observing WeakRef/FinalizationRegistry; shared memory; DataView and the
+ * typed arrays (float views expose NaN bit patterns that differ between CPUs, and every typed
+ * array method is native work on up to the memory limit's bytes in one step, which would need yet
+ * more wrappers on every call; contract values are JSON-like, so nothing needs bytes); eval and
+ * every Function constructor; BigInt, whose arithmetic on numbers of up to a million bits is native
+ * work in one interpreter step), replaces the
+ * built-ins that do work in proportion to their input or output with metered wrappers (builtins.ts),
+ * installs a no-op `console`, and builds the `__salus` object the SDK talks to. It
  * captures the intrinsics it uses first, so a contract that overwrites `JSON` cannot fool it, and
  * the host re-checks every value anyway (depth and size are checked there only).
  *
@@ -18,7 +24,8 @@ export const PRELUDE = `(function () {
 var G = globalThis, host = G.__salus_host, S = JSON.stringify, P = JSON.parse, isA = Array.isArray, proto = Object.getPrototypeOf,
   OP = Object.prototype, safe = Number.isSafeInteger, freeze = Object.freeze, def = Object.defineProperty, Str = String, TE = TypeError, i;
 delete G.__salus_host;
-var gone = ['eval', 'WeakRef', 'FinalizationRegistry', 'SharedArrayBuffer', 'Atomics', 'Float16Array', 'Float32Array', 'Float64Array', 'DataView'];
+var gone = ['eval', 'WeakRef', 'FinalizationRegistry', 'SharedArrayBuffer', 'Atomics', 'DataView', 'BigInt', 'Float16Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array',
+  'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array'];
 for (i = 0; i < gone.length; i++) delete G[gone[i]];
 delete Math.random;
 var blocked = function Function() { throw new TE('code generation from strings is not available in contracts'); };
@@ -26,6 +33,7 @@ var kinds = [function () {}, function* () {}, async function () {}, async functi
 def(blocked, 'prototype', { value: proto(kinds[0]) });
 for (i = 0; i < 4; i++) def(proto(kinds[i]), 'constructor', { value: blocked });
 def(G, 'Function', { value: blocked });
+${BUILTINS}
 var noop = function () {};
 G.console = freeze({ log: noop, info: noop, warn: noop, error: noop, debug: noop });
 function wire(v, what) {
