@@ -6,3 +6,5 @@ export * from './records/grant-tx.js';
 export * from './records/types.js';
 export * from './records/purposes.js';
 export * from './contracts.js';
+export * from './private-input.js';
+export * from './private-contracts.js';

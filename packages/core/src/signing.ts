@@ -4,7 +4,7 @@ import type { Ed25519 } from './ed25519.js';
 import { SalusError } from './errors.js';
 
 /** What a signature may be over: one domain per kind of signed object, so no signature is reusable as another. */
-export type SignDomain = 'tx' | 'vote' | 'proposal' | 'disclosure' | 'challenge' | 'request';
+export type SignDomain = 'tx' | 'vote' | 'proposal' | 'disclosure' | 'challenge' | 'request' | 'endorsement';
 
 export const MAX_CHAIN_ID_LENGTH = 64;
 

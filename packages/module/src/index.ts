@@ -1,4 +1,5 @@
 export * from './module.js';
+export * from './route-services.js';
 export * from './kv.js';
 export * from './result.js';
 export * from './application.js';
@@ -7,5 +8,6 @@ export * from './harness.js';
 export * from './ledger.js';
 export * from './blobs.js';
 export * from './log.js';
+export * from './service.js';
 export * from './signed-requests.js';
 export * from './evict.js';

@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import type { Canonical, Ed25519, ErrorSpec, Validator } from '@salus/core';
 import type { KV } from './kv.js';
 import type { Genesis } from './genesis.js';
-import type { TxResult } from './result.js';
+import type { ModuleService, ModuleServiceDeps } from './service.js';
+import type { RouteServices } from './route-services.js';
 
 /**
  * The module contract (Cosmos SDK's `core/appmodule` is the model): a module is one exported
@@ -83,35 +84,6 @@ export interface EventDoc {
   readonly attributes: readonly string[];
 }
 
-/** Time as the node reads it (injected: tests move a fake clock instead of sleeping). */
-export interface WallClock {
-  now(): number;
-}
-
-/**
- * The services the node gives a module's routes: a narrow, typed face, not the node. A route
- * reads committed state through `committed()` (a view valid for one height) and time through
- * `clock`; it submits nothing by itself (clients sign transactions).
- */
-export interface RouteServices {
-  readonly chainId: string;
-  readonly nodeId: string;
-  readonly clock: WallClock;
-  committed(): KV;
-  lastHeight(): number;
-  /**
-   * A state value with its proof, as `GET /v1/state` answers it (the SDK's `verifyStateResponse`
-   * checks it): of the state after block `at` against the app hash in header `at + 1`; by default
-   * the latest provable state (one block before the tip). NOT_FOUND where no header commits to it
-   * yet, or its old tree nodes were pruned.
-   */
-  prove(key: string, at?: number): unknown;
-  /** The transactions of a committed block with their results, or undefined past the tip. */
-  blockResults(height: number): { readonly hash: string; readonly result: TxResult }[] | undefined;
-  /** Resolves once this node has committed `height` (TIMEOUT after `timeoutMs`). */
-  waitForHeight(height: number, timeoutMs: number): Promise<void>;
-}
-
 /** The authentication hook: one module (identity) says whether a key is an active registered identity. */
 export type Authenticator = (state: KV, signerHex: string) => boolean;
 
@@ -131,6 +103,8 @@ export interface AppModule {
   routes?(app: FastifyInstance, services: RouteServices): void;
   /** Its `salus` subcommands (client side: they talk to a node over HTTP). */
   cli?(program: Command): void;
+  /** Its node-side service (work the node does for its own organisation off the ledger), created once per node. */
+  service?(deps: ModuleServiceDeps): ModuleService;
 }
 
 export function statePrefixOf(m: { readonly name: string; readonly statePrefix?: string }): string {

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { SalusError, parseAuthorization, verifyRequest, type Ed25519, type SignedRequest } from '@salus/core';
-import type { WallClock } from './module.js';
+import type { WallClock } from './route-services.js';
 
 /**
  * Checks signed requests (core/request-auth.ts) at this node: the signature over method, path with

@@ -9,6 +9,7 @@ import { StateStore } from './state/store.js';
 import { BlockStore } from './ledger/blockstore.js';
 import { Chain } from './ledger/chain.js';
 import { createApplication, MODULES } from './app/modules.js';
+import { ModuleServices } from './app/services.js';
 import { createApi } from './api/server.js';
 import { createMetrics, type Metrics } from './api/metrics.js';
 import { verifyDataDir } from './ledger/verify.js';
@@ -65,6 +66,10 @@ export class SalusNode {
   /** ciphertexts and envelopes (the records services decide what is kept; this node stores and replicates them) */
   private readonly blobs: SqliteBlobStore;
   readonly records: RecordsService;
+  /** the modules' node-side services (private contract execution, …) */
+  private readonly moduleServices: ModuleServices;
+  /** blob replication over the peer links, once they are up */
+  private replicator: BlobReplicator | undefined;
   private stopped: Promise<void> | undefined;
   /** where the API listens, once it does */
   private apiUrl = '';
@@ -97,6 +102,7 @@ export class SalusNode {
             if (results.length > 0) this.log.debug({ height: header.height, txs: results.length }, 'block committed');
             this.p2p?.setAllowedKeys(this.allowedPeerKeys());
             this.records?.onBlock(header.height);
+            this.moduleServices?.onBlock(header.height);
           },
           onTxAdmitted: (bytes, _hash, origin) => this.txGossip?.admitted(bytes, origin),
         },
@@ -120,6 +126,21 @@ export class SalusNode {
         blobs: this.blobs,
         // the custodian releases emergency keys as the organisation whose key file this node holds
         custodian: custodianKeyFile ? { keys: readKeyFile(custodianKeyFile), keyWrap: createNativeKeyWrap() } : null,
+      });
+      this.moduleServices = new ModuleServices(this.modules, {
+        chainId: input.genesis.chainId,
+        nodeId: toHex(input.nodeKeys.signing.publicKey),
+        dataDir: input.dataDir,
+        clock: this.clock,
+        log: this.log.child({ mod: 'services' }),
+        ed: this.ed,
+        keyWrap: createNativeKeyWrap(),
+        orgKeys: custodianKeyFile ? readKeyFile(custodianKeyFile) : null,
+        ledger: this.chain,
+        blocks: this.blocks,
+        committed: () => app.committedView(),
+        blobs: this.blobs,
+        fetchBlobs: (hashes) => this.replicator?.fetch(hashes) ?? Promise.resolve(),
       });
     } catch (e) {
       this.db.close();
@@ -219,8 +240,9 @@ export class SalusNode {
       verify: () => verifyDataDir(this.input.dbFile, { genesis: this.input.genesis, ed: this.ed, chain: this.opts.chain, state: this.opts.state, modules: this.modules }),
       log: (msg, ctx) => this.log.error(ctx, msg),
       beforeSubmit: (bytes) => this.records.beforeSubmit(bytes),
-      extraRoutes: (api) => {
+      extraRoutes: (api, services) => {
         this.records.routes(api);
+        this.moduleServices.routes(api, services);
         // the FHIR facade answers as the node's organisation, so it needs that organisation's key (ADR 0006)
         if (this.opts.records.custodianKeyFile) this.mountFhir(api, this.opts.records.custodianKeyFile);
       },
@@ -228,7 +250,9 @@ export class SalusNode {
     const address = await this.api.listen({ host: this.opts.api.host, port: this.opts.api.port });
     this.apiUrl = address;
     this.metrics.height.set(this.chain.lastHeight());
-    this.records.start(this.blobReplication());
+    this.replicator = this.blobReplication();
+    this.records.start(this.replicator);
+    this.moduleServices.start();
     this.sync?.start();
     this.txGossip?.start();
     this.engine!.start();
@@ -243,6 +267,7 @@ export class SalusNode {
       await this.engine?.stop();
       await this.p2p?.close();
       await this.api?.close();
+      await this.moduleServices.stop();
       await this.records.stop();
       await this.blobs.close();
       this.db.close();

@@ -14,3 +14,10 @@ export { CONTRACTS_MODULE_ERRORS } from './module/errors.js';
 export { parseManifest, type Manifest, type MethodRule, type UpgradePolicy } from './module/manifest.js';
 export { getInstance, getCode, dataPrefix, type InstanceRecord, type CodeRecord, type ProposalRecord } from './module/state.js';
 export { CODE_BYTES_MAX, GAS_MAX } from './module/payloads.js';
+
+// Private execution (ADR 0009): what clients, tools and tests use of it.
+export { signResult, verifyEndorsement, resultBody, type PrivateResult, type PrivateOutputs, type Endorsement } from './private/result.js';
+export { privateRootKey, misbehaviourPrefix, EMPTY_ROOT, getPrivateRoot, type PrivateRoot } from './private/state.js';
+export { RESULT_AGE_MAX } from './private/handlers.js';
+export { PRIVATE_ERRORS } from './private/errors.js';
+export type { PrivatePolicy } from './module/manifest.js';

@@ -10,7 +10,7 @@ import type { Metrics } from './metrics.js';
 import { commitView, headerView, jsonView, validatorsView } from './views.js';
 import { installErrorHandler } from './errors.js';
 import type { VerifyReport } from '../ledger/verify.js';
-import type { Application, AppModule, TxResult, WallClock } from '@salus/module';
+import type { Application, AppModule, RouteServices, TxResult, WallClock } from '@salus/module';
 
 export interface ApiDeps {
   readonly chain: Chain;
@@ -29,7 +29,7 @@ export interface ApiDeps {
   /** node-local checks before a transaction is admitted (e.g. the blobs a record write names are stored) */
   readonly beforeSubmit?: (bytes: Uint8Array) => Promise<void>;
   /** routes of node services beyond the modules' state views */
-  readonly extraRoutes?: (app: FastifyInstance) => void;
+  readonly extraRoutes?: (app: FastifyInstance, services: RouteServices) => void;
 }
 
 /**
@@ -226,7 +226,7 @@ export async function createApi(opts: ApiOptions, d: ApiDeps): Promise<FastifyIn
     })),
   }));
 
-  const services = {
+  const services: RouteServices = {
     chainId: d.chain.chainId,
     nodeId: d.nodeId,
     clock: d.clock,
@@ -238,6 +238,6 @@ export async function createApi(opts: ApiOptions, d: ApiDeps): Promise<FastifyIn
     waitForHeight: (height: number, timeoutMs: number) => d.chain.waitForHeight(height, timeoutMs),
   };
   for (const m of d.modules) m.routes?.(app, services);
-  d.extraRoutes?.(app);
+  d.extraRoutes?.(app, services);
   return app;
 }

@@ -34,7 +34,7 @@ export function createContractCaller(runtime: ContractRuntime): ContractCaller {
       delete: (key) => frameStateDelete(frame, key),
       list: (prefix, o) => frameStateList(frame, prefix, o.after, o.limit) as [string, ContractValue][],
       emit: (type, attributes) => frame.emit(frame.contract.name, type, attributes as Canonical),
-      hasRole: (role) => signerHasRole(frame.state, frame.signer, role),
+      hasRole: (role) => (frame.roles ? frame.roles.includes(role) : signerHasRole(frame.state, frame.signer, role)),
       isSigner: (key) => key === frame.signer,
       call: (contract, m, a, budget) => atomically(frame, (child) => invokeAt({ ...calleeFrame(frame, contract), state: child }, m, a, budget.gas, budget.depth)),
     };

@@ -6,6 +6,8 @@ import type { Approve, Call, Deploy, Freeze, Instantiate, Upgrade } from './payl
 import { codeKey, getCode, getInstance, proposalKey, putInstance, requireInstance, type InstanceRecord, type ProposalAction, type ProposalRecord } from './state.js';
 import { signerHasRole, signerOrg, type CallFrame } from './host.js';
 import type { ContractCaller } from './caller.js';
+import { initPrivateRoot } from '../private/state.js';
+import { requireActive, requirePublic } from './status.js';
 
 /** The deterministic handlers of the contracts module's transactions. */
 export const INIT_GAS = 5_000_000;
@@ -23,8 +25,9 @@ function checkManifest(kv: KV, codeHash: string, m: Manifest): void {
   const code = getCode(kv, codeHash);
   if (!code) throw new SalusError('CONTRACT_NOT_FOUND', `no code ${codeHash.slice(0, 12)}… is deployed`, { codeHash });
   const missing = Object.keys(m.methods).filter((n) => !code.exports.includes(n));
+  if (m.private && code.exports.includes('init')) throw new SalusError('CONTRACT_INVALID', 'a private contract starts with an empty private state: its code exports no init (a first method call sets it up)');
   if (missing.length > 0) throw new SalusError('CONTRACT_INVALID', `the manifest names methods the code does not export: ${missing.join(', ')}`, { missing });
-  const orgs = [...(m.upgrade.policy === 'orgs' ? m.upgrade.orgs : []), ...Object.values(m.methods).flatMap((r) => r.orgs)];
+  const orgs = [...(m.upgrade.policy === 'orgs' ? m.upgrade.orgs : []), ...Object.values(m.methods).flatMap((r) => r.orgs), ...(m.private?.parties ?? [])];
   for (const o of orgs) if (!getOrg(kv, o)) throw new SalusError('NOT_FOUND', `organisation ${o} named in the manifest does not exist`, { org: o });
 }
 
@@ -38,6 +41,7 @@ export function admitInstantiate(kv: KV, p: Instantiate): void {
 export function admitCall(kv: KV, p: Call, signer: string): void {
   const inst = requireInstance(kv, p.contract);
   requireActive(inst);
+  requirePublic(inst);
   requireAllowed(kv, inst, p.method, signer, 'call');
 }
 
@@ -59,7 +63,8 @@ export function instantiate(ctx: TxContext, p: Instantiate, run?: ContractCaller
     history: [{ codeHash: p.codeHash, version: p.manifest.version, height: ctx.height }],
   };
   putInstance(ctx.state, inst);
-  if (run && getCode(ctx.state, p.codeHash)!.exports.includes('init')) {
+  if (p.manifest.private) initPrivateRoot(ctx.state, inst);
+  else if (run && getCode(ctx.state, p.codeHash)!.exports.includes('init')) {
     const out = run.invoke(topFrame(ctx, inst), 'init', p.args, INIT_GAS);
     ctx.reportGas(out.gasUsed);
   }
@@ -96,14 +101,10 @@ export function requireAllowed(kv: KV, inst: InstanceRecord, method: string, sig
   }
 }
 
-export function requireActive(inst: InstanceRecord): void {
-  if (inst.status === 'pending') throw new SalusError('CONTRACT_FORBIDDEN', `contract ${inst.name} awaits its organisations' approval`, { contract: inst.name });
-  if (inst.status === 'frozen') throw new SalusError('CONTRACT_FORBIDDEN', `contract ${inst.name} is frozen`, { contract: inst.name });
-}
-
 export function call(ctx: TxContext, p: Call, run: ContractCaller): void {
   const inst = requireInstance(ctx.state, p.contract);
   requireActive(inst);
+  requirePublic(inst);
   requireAllowed(ctx.state, inst, p.method, ctx.signerHex, 'call');
   const out = run.invoke(topFrame(ctx, inst), p.method, p.args, p.gas);
   ctx.reportGas(out.gasUsed);

@@ -22,6 +22,8 @@ export interface CallFrame {
   readonly state: KV;
   readonly readOnly: boolean;
   readonly depth: number;
+  /** a private call's caller roles, as its endorsers recorded them (else `hasRole` reads identity in `state`) */
+  readonly roles?: readonly string[];
   /** where the contract's events go (the transaction's result; nowhere for a query) */
   readonly emit: (contract: string, event: string, data: Canonical) => void;
 }
@@ -88,7 +90,9 @@ export function atomically<T>(f: CallFrame, body: (child: KV) => T): T {
 }
 
 export function calleeFrame(f: CallFrame, name: string): CallFrame {
+  if (f.contract.manifest.private) throw new SalusError('CONTRACT_FORBIDDEN', `contract ${f.contract.name} is private: it calls no other contract (its parties could see different states of it)`);
   const contract = requireInstance(f.state, name);
+  if (contract.manifest.private) throw new SalusError('CONTRACT_FORBIDDEN', `contract ${name} is private: only its parties' nodes run it`);
   if (contract.status !== 'active') throw new SalusError('CONTRACT_FORBIDDEN', `contract ${name} is ${contract.status}`);
   return { ...f, contract, caller: f.contract.name, depth: f.depth + 1 };
 }

@@ -29,6 +29,16 @@ export interface Manifest {
   /** state prefixes of other modules it reads (e.g. `identity/org/`); needs the `orgs` policy, whose organisations approve it */
   readonly reads: readonly string[];
   readonly upgrade: UpgradePolicy;
+  /** present: a private contract, run only on its parties' nodes over their private state (docs/adr/0009) */
+  readonly private?: PrivatePolicy;
+}
+
+/** Who keeps a private contract's state and runs its calls, and how many of them must endorse each call. */
+export interface PrivatePolicy {
+  /** organisation ids, sorted */
+  readonly parties: readonly string[];
+  /** endorsements from distinct parties a call needs (1 to the number of parties) */
+  readonly endorse: number;
 }
 
 const WORD = /^[a-z][a-z0-9-]{0,62}$/;
@@ -60,7 +70,7 @@ function upgrade(o: unknown): UpgradePolicy {
 /** Parses and checks a manifest (stateless; that named organisations exist is checked by the handler). */
 export function parseManifest(o: unknown): Manifest {
   const r = v.record(o, 'manifest');
-  v.onlyKeys(r, ['name', 'version', 'methods', 'reads', 'upgrade'], 'manifest');
+  v.onlyKeys(r, ['name', 'version', 'methods', 'reads', 'upgrade', 'private'], 'manifest');
   const methodsIn = v.record(r.methods, 'manifest.methods');
   const names = Object.keys(methodsIn).sort();
   if (names.length === 0 || names.length > METHODS_MAX) throw new SalusError('INVALID_FIELD', `manifest.methods names 1 to ${METHODS_MAX} methods`, { field: 'manifest.methods' });
@@ -75,5 +85,20 @@ export function parseManifest(o: unknown): Manifest {
   if (reads.length > 0 && policy.policy !== 'orgs') {
     throw new SalusError('INVALID_FIELD', "a contract that reads other modules' state needs the 'orgs' upgrade policy: its organisations approve what it reads", { field: 'manifest.reads' });
   }
-  return { name: v.str(r.name, 'manifest.name', 63, WORD), version: v.str(r.version, 'manifest.version', 32, VERSION), methods, reads: [...reads].sort(), upgrade: policy };
+  const base = { name: v.str(r.name, 'manifest.name', 63, WORD), version: v.str(r.version, 'manifest.version', 32, VERSION), methods, reads: [...reads].sort(), upgrade: policy };
+  if (r.private === undefined) return base;
+  if (reads.length > 0) throw new SalusError('INVALID_FIELD', "a private contract reads no other module's state: its parties could see different heights of it", { field: 'manifest.reads' });
+  return { ...base, private: privatePolicy(r.private) };
+}
+
+const PARTIES_MAX = 16;
+
+function privatePolicy(o: unknown): PrivatePolicy {
+  const r = v.record(o, 'manifest.private');
+  v.onlyKeys(r, ['parties', 'endorse'], 'manifest.private');
+  const parties = v.list(r.parties, 'manifest.private.parties', PARTIES_MAX).map((w, i) => v.str(w, `manifest.private.parties[${i}]`, 63, WORD));
+  if (parties.length === 0 || new Set(parties).size !== parties.length) throw new SalusError('INVALID_FIELD', `manifest.private.parties names 1 to ${PARTIES_MAX} distinct organisations`, { field: 'manifest.private.parties' });
+  const endorse = r.endorse === undefined ? parties.length : v.uint(r.endorse, 'manifest.private.endorse', parties.length);
+  if (endorse < 1) throw new SalusError('INVALID_FIELD', 'manifest.private.endorse is at least 1', { field: 'manifest.private.endorse' });
+  return { parties: [...parties].sort(), endorse };
 }

@@ -9,6 +9,11 @@ import { admitCall, approve, call, deploy, freeze, instantiate, upgrade } from '
 import { parseContractPayload, type Approve, type Call, type ContractTxType, type Deploy, type Freeze, type Instantiate, type Upgrade } from './payloads.js';
 import { contractEventRoutes, contractRoutes } from './routes.js';
 import { registerContractCli } from './cli.js';
+import { PRIVATE_ERRORS } from '../private/errors.js';
+import { deliverPrivateCall, deliverReport } from '../private/handlers.js';
+import type { PrivateCall, Report } from '../private/payloads.js';
+import { PrivateExecution } from '../private/service.js';
+import { privateRoutes } from '../private/routes.js';
 
 const TX_TYPES: Record<ContractTxType, TxTypeDoc> = {
   deploy: { summary: 'Stores bundled contract code once, by its SHA-256, after checking it (no forbidden globals or imports)' },
@@ -17,6 +22,8 @@ const TX_TYPES: Record<ContractTxType, TxTypeDoc> = {
   upgrade: { summary: "Moves an instance to new code and manifest, as its upgrade policy allows (the owner, or a proposal of the named organisations)" },
   freeze: { summary: 'Stops all further calls to an instance (queries still answer)' },
   approve: { summary: "An admin of a named organisation approves a contract proposal (activation, upgrade, freeze)" },
+  private_call: { summary: "Commits a private contract call its parties' nodes ran and signed: the input's hash, the private-state roots before and after, the public outputs; the ledger checks the endorsement policy and that the before root is current" },
+  report: { summary: 'Evidence that one key signed two different results for the same private input, state and context; its endorsements no longer count' },
 };
 
 // The WebAssembly engine loads once per process, before any block executes (top-level await).
@@ -54,10 +61,14 @@ export const contractsModule: AppModule = {
           return freeze(ctx, p as Freeze);
         case 'approve':
           return approve(ctx, p as Approve);
+        case 'private_call':
+          return deliverPrivateCall(ctx, p as PrivateCall);
+        case 'report':
+          return deliverReport(ctx, p as Report);
       }
     },
   },
-  errors: { ...CONTRACT_ERRORS, ...CONTRACTS_MODULE_ERRORS },
+  errors: { ...CONTRACT_ERRORS, ...CONTRACTS_MODULE_ERRORS, ...PRIVATE_ERRORS },
   events: [
     { type: 'contracts.deployed', attributes: ['codeHash', 'size'] },
     { type: 'contracts.instantiated', attributes: ['contract', 'codeHash', 'version', 'status'] },
@@ -68,10 +79,17 @@ export const contractsModule: AppModule = {
     { type: 'contracts.activated', attributes: ['contract'] },
     { type: 'contracts.upgraded', attributes: ['contract', 'codeHash', 'version'] },
     { type: 'contracts.frozen', attributes: ['contract'] },
+    { type: 'contracts.private_called', attributes: ['contract', 'input', 'before', 'after', 'call', 'result', 'endorsedBy'] },
+    { type: 'contracts.misbehaviour', attributes: ['key', 'org', 'contract', 'input'] },
   ],
   routes(app, services) {
     contractRoutes(caller)(app, services);
     contractEventRoutes(app, services);
   },
   cli: registerContractCli,
+  // private contracts run on their parties' nodes: each node endorses and follows the calls of the contracts its organisation is a party to
+  service(deps) {
+    const ex = new PrivateExecution(deps, caller);
+    return { routes: privateRoutes(ex), start: () => ex.start(), onBlock: (h) => ex.onBlock(h), stop: () => ex.stop() };
+  },
 };

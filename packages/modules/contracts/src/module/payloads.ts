@@ -1,8 +1,9 @@
 import { SalusError, v, type Canonical } from '@salus/core';
 import { parseManifest, type Manifest } from './manifest.js';
+import { parsePrivateCall, parseReport, type PrivateCall, type Report } from '../private/payloads.js';
 
 /** The contracts module's transactions and their stateless checks. */
-export const CONTRACT_TX_TYPES = ['deploy', 'instantiate', 'call', 'upgrade', 'freeze', 'approve'] as const;
+export const CONTRACT_TX_TYPES = ['deploy', 'instantiate', 'call', 'upgrade', 'freeze', 'approve', 'private_call', 'report'] as const;
 export type ContractTxType = (typeof CONTRACT_TX_TYPES)[number];
 
 /** Bundled code is stored whole on the ledger; with the envelope it must fit a transaction (256 KiB). */
@@ -49,9 +50,13 @@ function args(x: unknown): Canonical {
   return x as Canonical;
 }
 
-export function parseContractPayload(type: string, payload: Canonical): Deploy | Instantiate | Call | Upgrade | Freeze | Approve {
+export function parseContractPayload(type: string, payload: Canonical): Deploy | Instantiate | Call | Upgrade | Freeze | Approve | PrivateCall | Report {
   const r = v.record(payload, 'payload');
   switch (type) {
+    case 'private_call':
+      return parsePrivateCall(payload);
+    case 'report':
+      return parseReport(payload);
     case 'deploy': {
       v.onlyKeys(r, ['code'], 'payload');
       if (typeof r.code !== 'string' || r.code.length === 0) throw new SalusError('INVALID_FIELD', 'code is the bundled contract, a non-empty string', { field: 'code' });

@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { RouteServices } from '@salus/module';
 import { CONTRACT_NAME } from './payloads.js';
 import { getCode, getInstance, instanceKey, type InstanceRecord } from './state.js';
-import { requireActive, requireAllowed } from './handlers.js';
+import { requireAllowed } from './handlers.js';
+import { requireActive, requirePublic } from './status.js';
 import { trackingFrame, type ContractCaller } from './caller.js';
 
 /** Gas a query may use: queries run off the ledger, but still on the node's CPU. */
@@ -49,6 +50,7 @@ export function contractRoutes(run: ContractCaller) {
         const inst = getInstance(kv, req.params.name);
         if (!inst) throw new SalusError('CONTRACT_NOT_FOUND', `no contract named ${req.params.name}`);
         requireActive(inst);
+        requirePublic(inst);
         // queries carry no signature: only methods open to anyone are served here
         requireAllowed(kv, inst, req.params.method, '', 'query');
         const reads = new Set<string>([instanceKey(inst.name)]);
