@@ -33,9 +33,13 @@ export interface Sealed {
 const DATA_KEY_BYTES = 32;
 const NONCE_BYTES = 12;
 
-/** A copy as a plain ArrayBuffer, the type WebCrypto's signatures ask for. */
+/**
+ * A copy as a plain ArrayBuffer, the type WebCrypto's signatures ask for. Uint8Array's own slice,
+ * not the argument's: a Node Buffer's `slice` is a view that shares its (often pooled, 8 KiB)
+ * memory, whose `.buffer` would be the whole pool.
+ */
 function ab(u: Uint8Array): ArrayBuffer {
-  return u.slice().buffer as ArrayBuffer;
+  return Uint8Array.prototype.slice.call(u).buffer as ArrayBuffer;
 }
 
 function subtle(): SubtleCrypto {

@@ -251,4 +251,17 @@ describe('envelope encryption (hpke.ts)', () => {
       expect(isSalusError(err, 'INVALID_FIELD'), `${name}: ${String(err)}`).toBe(true);
     }
   });
+
+  it('seals exactly the bytes of a view into a larger buffer, such as a pooled Node Buffer', async () => {
+    const k = generateIdentityKeys();
+    const aad = utf8ToBytes('aad');
+    const pooled = Buffer.from('a short plaintext in a pooled buffer');
+    expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.length);
+    const view = new Uint8Array(new ArrayBuffer(64), 8, 5).fill(7);
+    for (const plaintext of [pooled, view]) {
+      const sealed = await hpke.seal(plaintext, [k.encryption.publicKey], aad);
+      const opened = await hpke.open(sealed, sealed.envelopes[0]!, k.encryption.secretKey, aad);
+      expect(toHex(opened)).toBe(toHex(plaintext));
+    }
+  });
 });
