@@ -88,7 +88,10 @@ export class PrivateContractsClient {
     let last: unknown;
     for (let attempt = 0; attempt < (o.attempts ?? 4); attempt++) {
       const sealed = await sealPrivateInput({ method, args, gas: o.gas ?? PRIVATE_GAS_DEFAULT, salt: randomBytes(16) }, keys, privateInputAad(chainId, contract), this.o.keyWrap);
-      const body = encode({ content: sealed.content, envelopes: sealed.envelopes.map((e) => ({ org: e.org, blob: e.blob })) });
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 150 * attempt));
+      // every party runs the call in the context of one committed height, the submitting node's tip
+      const height = (await this.client.status()).height;
+      const body = encode({ height, content: sealed.content, envelopes: sealed.envelopes.map((e) => ({ org: e.org, blob: e.blob })) });
       const settled = await Promise.allSettled(asked.map((org) => this.signed<EndorseAnswer>(org, 'POST', `/v1/contracts/${contract}/private/endorse`, body)));
       const answers = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
       const refusals = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
@@ -99,7 +102,13 @@ export class PrivateContractsClient {
       }
       const first = answers[0]!;
       const disagree = answers.find((a) => !bytesEqual(encode(a.result as unknown as Canonical), encode(first.result as unknown as Canonical)));
-      if (disagree) throw new SalusError('CONFLICT', 'the parties signed different results for the same input: keep both as evidence (salus contract report)', { results: answers as unknown as Canonical });
+      if (disagree) {
+        // a party one private call behind the other ran on another state: endorse again once it caught up
+        const same = (x: EndorsedResult) => x.before === first.result.before && x.roles.join() === first.result.roles.join();
+        last = new SalusError('CONFLICT', 'the parties signed different results for the same input and state: keep both as evidence (salus contract report)', { results: answers as unknown as Canonical });
+        if (!same(disagree.result)) continue;
+        throw last;
+      }
       const payload = { result: first.result, blobs: first.blobs, endorsements: answers.map((a) => a.endorsement) } as unknown as Canonical;
       try {
         const receipt = await this.client.send(this.wallet, 'contracts', 'private_call', payload);

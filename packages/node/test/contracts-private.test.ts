@@ -93,7 +93,7 @@ describe('private contracts on a 4-validator network', () => {
 
     // refusals: a non-party node, a public call, a stranger's query, a result with one endorsement, a stale result
     const sealed = await sealPrivateInput({ method: 'submit', args: claim('c-x') as unknown as Canonical, gas: 5_000_000, salt: randomBytes(16) }, await partyKeys(api(0)), privateInputAad('salus-private-net', 'coverage'));
-    const body = encode({ content: sealed.content, envelopes: sealed.envelopes.map((e) => ({ org: e.org, blob: e.blob })) });
+    const body = encode({ height: (await api(0).status()).height - 1, content: sealed.content, envelopes: sealed.envelopes.map((e) => ({ org: e.org, blob: e.blob })) });
     expect(await endorse(api(2), hospital, 'coverage', body).catch((e: SalusError) => e.code)).toBe('CONTRACT_FORBIDDEN');
     expect(await new ContractsClient(api(0), hospital).call('coverage', 'submit', claim('c-y') as unknown as Canonical).catch((e: SalusError) => e.code)).toBe('CONTRACT_FORBIDDEN');
     expect(await new PrivateContractsClient(api(2), admin(2), both).query('coverage', 'owed', { provider: hospital.publicKeyHex }).catch((e: SalusError) => e.code)).toBe('CONTRACT_FORBIDDEN');

@@ -156,6 +156,15 @@ async function demo(dir: string, nodes: readonly Running[], patients: number): P
             `  npx salus contract events invoices --node ${nodes[0]!.url}`,
           ]
         : []),
+      ...(summary.privateContract && summary.insurer
+        ? [
+            `Private contract "coverage" (claims with diagnosis codes, seen only by ${summary.privateContract.parties.join(' and ')}'s nodes):`,
+            `  npx salus contract private-call coverage submit --args '{"id":"claim-0003","patient":"Patient/demo-3","lines":[{"code":"99214","diagnosis":["E11.9"],"amount":15000}]}' --key ${hospitalKey} --parties ${summary.privateContract.partiesFile} --node ${nodes[0]!.url}`,
+            `  npx salus contract private-query coverage claim --args '{"id":"claim-0002"}' --key ${hospitalKey} --parties ${summary.privateContract.partiesFile} --node ${nodes[0]!.url}`,
+            `  npx salus contract private-prove coverage owed/${summary.privateContract.provider} --key ${hospitalKey} --parties ${summary.privateContract.partiesFile} --node ${nodes[0]!.url}`,
+            `  curl ${nodes[0]!.url}/v1/state?key=contracts/private/coverage        # the root on the ledger`,
+          ]
+        : []),
       '',
     ].join('\n'),
   );

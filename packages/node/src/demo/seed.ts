@@ -6,7 +6,7 @@ import { SalusError, toHex, type Canonical } from '@salus/core';
 import { createNativeEd25519 } from '../crypto/native-ed25519.js';
 import { createNativeKeyWrap } from '../crypto/native-hpke.js';
 import { syntheticPatient } from './synthetic.js';
-import { seedContracts, type DemoContract } from './contracts.js';
+import { seedContracts, seedPrivateContract, type DemoContract, type DemoPrivateContract } from './contracts.js';
 
 /**
  * Demo data for a local network, through the same SDK a user has: practitioners of the hospital,
@@ -32,6 +32,8 @@ export interface DemoSummary {
   readonly fhirClient: { readonly org: string; readonly keyFile: string };
   /** the invoices contract, with the insurer's claims service as payer (absent without an insurer) */
   readonly contract?: DemoContract;
+  /** the private coverage contract between the hospital and the insurer (absent without an insurer) */
+  readonly privateContract?: DemoPrivateContract;
 }
 
 const ed = createNativeEd25519();
@@ -114,6 +116,8 @@ export async function seedDemo(orgs: readonly DemoOrg[], o: { patients: number; 
   await Promise.all(Array.from({ length: Math.min(o.concurrency ?? 8, o.patients) }, worker));
   const contract = insurer ? await seedContracts({ url: hospital.url, hospital: hospital.admin, payer: insurer.wallet, dir: o.dir }) : undefined;
   if (contract) log(`demo: contract invoices from ${hospital.id} to ${insurerOrg!.id}'s claims service (3 invoices, 1 paid)`);
+  const privateContract = insurerOrg ? await seedPrivateContract({ hospital, insurer: insurerOrg, dir: o.dir }) : undefined;
+  if (privateContract) log(`demo: private contract coverage between ${privateContract.parties.join(' and ')} (2 claims)`);
   const result: DemoSummary = {
     patients: summary,
     practitioners: practitioners.map((p) => ({ org: hospital.id, keyFile: p.keyFile })),
@@ -122,6 +126,7 @@ export async function seedDemo(orgs: readonly DemoOrg[], o: { patients: number; 
     hospital: hospital.id,
     fhirClient: { org: hospital.id, keyFile: ehr.keyFile },
     ...(contract ? { contract } : {}),
+    ...(privateContract ? { privateContract } : {}),
   };
   writeFileSync(join(o.dir, 'demo.json'), JSON.stringify(result, null, 2) + '\n');
   return result;

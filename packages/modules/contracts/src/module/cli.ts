@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { SalusError, type Canonical } from '@salus/core';
 import { ContractsClient, SalusClient, Wallet } from '@salus/client';
 import { bundleContract } from '../bundle/bundle.js';
+import { registerPrivateCli } from '../private/cli.js';
 
 /** `salus contract …`: build, deploy, instantiate, call, query, follow events, upgrade, freeze, approve. */
 const DEFAULT_NODE = 'http://127.0.0.1:26657';
@@ -129,4 +130,6 @@ export function registerContractCli(program: Command): void {
       const r = await clients(o).approve(proposal);
       print({ proposal, height: r.height, events: r.result.events });
     });
+
+  registerPrivateCli(c, DEFAULT_NODE);
 }

@@ -7,7 +7,7 @@ import type { ContractCaller } from '../module/caller.js';
 import { getInstance, requireInstance, type InstanceRecord } from '../module/state.js';
 import { requireActive } from '../module/status.js';
 import { requireAllowed } from '../module/handlers.js';
-import { requirePrivate } from './handlers.js';
+import { RESULT_AGE_MAX, requirePrivate } from './handlers.js';
 import { parsePrivateCall, type InputBlobs, type PrivateCall } from './payloads.js';
 import { resultBody, signResult, type Endorsement, type PrivateResult } from './result.js';
 import { EMPTY_ROOT, getPrivateRoot } from './state.js';
@@ -172,8 +172,7 @@ export class PrivateExecution implements ModuleService {
     const { input, inputHash } = await this.open(name, sealed.content, sealed.envelopes.find((e) => e.org === org)!.blob);
     const kv = this.deps.committed();
     requireAllowed(kv, inst, input.method, callerKey, 'call');
-    const height = this.deps.ledger.lastHeight();
-    const context = { caller: callerKey, roles: callerRoles(kv, callerKey), height, time: this.deps.ledger.lastHeader()?.time ?? 0 };
+    const context = { caller: callerKey, roles: callerRoles(kv, callerKey), height: sealed.height, time: this.contextTime(sealed.height) };
     const run = runPrivate({ caller: this.caller, store: this.store, pub: kv, inst, input, inputHash, context });
     const keys = this.deps.orgKeys!;
     const endorsement = signResult(this.deps.ed, keys.signing.secretKey, keys.signing.publicKey, this.deps.chainId, run.result);
@@ -183,6 +182,14 @@ export class PrivateExecution implements ModuleService {
     if (this.pending.size >= PENDING_MAX) this.pending.delete(this.pending.keys().next().value!);
     this.pending.set(pendingKey(run.result), run);
     return { result: run.result, endorsement, blobs };
+  }
+
+  /** The block time of the height a call runs at: committed here, and recent enough to commit before it is too old. */
+  private contextTime(height: number): number {
+    const last = this.deps.ledger.lastHeight();
+    if (height > last) throw new SalusError('PRIVATE_NOT_READY', `this node has not committed height ${height} yet (it is at ${last}); retry shortly`);
+    if (height < 1 || height < last - RESULT_AGE_MAX / 2) throw new SalusError('CONTRACT_STALE', `height ${height} is too old to run a call at; the ledger is at ${last}`);
+    return this.deps.blocks.requireBlock(height).header.time;
   }
 
   /** A query method run read-only on this node's private state, for a member of a party. */
