@@ -50,6 +50,7 @@ export interface PrivateValueProof {
  */
 export class PrivateContractsClient {
   private readonly ids = new Map<string, string>();
+  private readonly partyCache = new Map<string, Promise<{ parties: string[]; endorse: number; keys: { org: string; encryptionKey: Uint8Array }[] }>>();
 
   constructor(
     private readonly client: SalusClient,
@@ -79,10 +80,24 @@ export class PrivateContractsClient {
     return info.manifest.private;
   }
 
+  /** The parties and their encryption keys, read once per contract (an upgrade keeps the parties; a changed key fails to open and is read again). */
+  private parties(contract: string): Promise<{ parties: string[]; endorse: number; keys: { org: string; encryptionKey: Uint8Array }[] }> {
+    let p = this.partyCache.get(contract);
+    if (!p) {
+      p = (async () => {
+        const policy = await this.policy(contract);
+        const keys = await Promise.all(policy.parties.map(async (org) => ({ org, encryptionKey: fromHex((await this.client.request<{ encryptionKey: string }>('GET', `/v1/identity/orgs/${org}`)).encryptionKey, 32) })));
+        return { ...policy, keys };
+      })();
+      p.catch(() => this.partyCache.delete(contract));
+      this.partyCache.set(contract, p);
+    }
+    return p;
+  }
+
   /** Runs a call on the parties' nodes and commits its endorsed result; throws the ledger's or the parties' error. */
   async call(contract: string, method: string, args: Canonical = null, o: { gas?: number; attempts?: number } = {}): Promise<PrivateCallReceipt> {
-    const { parties, endorse } = await this.policy(contract);
-    const keys = await Promise.all(parties.map(async (org) => ({ org, encryptionKey: fromHex((await this.client.request<{ encryptionKey: string }>('GET', `/v1/identity/orgs/${org}`)).encryptionKey, 32) })));
+    const { parties, endorse, keys } = await this.parties(contract);
     const chainId = (await this.client.status()).chainId;
     const asked = parties.filter((org) => this.nodes[org] !== undefined);
     let last: unknown;
@@ -96,6 +111,7 @@ export class PrivateContractsClient {
       const answers = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
       const refusals = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
       if (answers.length < endorse) {
+        if (refusals.some((e) => hasCode(e, 'DECRYPTION_FAILED'))) this.partyCache.delete(contract);
         last = refusals[0] ?? new SalusError('NOT_FOUND', `contract ${contract} needs ${endorse} endorsements; nodes of only ${asked.join(', ') || 'no party'} are configured`);
         if (hasCode(last, 'PRIVATE_NOT_READY')) continue;
         throw last;
