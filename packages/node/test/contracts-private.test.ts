@@ -97,6 +97,22 @@ describe('private contracts on a 4-validator network', () => {
     expect(await endorse(api(2), hospital, 'coverage', body).catch((e: SalusError) => e.code)).toBe('CONTRACT_FORBIDDEN');
     expect(await new ContractsClient(api(0), hospital).call('coverage', 'submit', claim('c-y') as unknown as Canonical).catch((e: SalusError) => e.code)).toBe('CONTRACT_FORBIDDEN');
     expect(await new PrivateContractsClient(api(2), admin(2), both).query('coverage', 'owed', { provider: hospital.publicKeyHex }).catch((e: SalusError) => e.code)).toBe('CONTRACT_FORBIDDEN');
+    // bad endorse requests: typed errors, and the node keeps serving
+    const status = async (path: string, init: RequestInit) => {
+      const r = await fetch(`${procs[0]!.url}${path}`, init);
+      return [r.status, ((await r.json()) as { error?: { code: string } }).error?.code];
+    };
+    const endorsePath = '/v1/contracts/coverage/private/endorse';
+    expect(await status(endorsePath, { method: 'POST', headers: { 'content-type': 'application/cbor' }, body: body as unknown as BodyInit })).toEqual([401, 'BAD_SIGNATURE']);
+    const garbage = new Uint8Array([0xff, 0x00, 0x13]);
+    expect(await endorse(api(0), hospital, 'coverage', garbage).catch((e: SalusError) => e.code)).toBe('MALFORMED_ENCODING');
+    const oneEnvelope = encode({ height: 1, content: sealed.content, envelopes: [{ org: 'hospital-1', blob: sealed.envelopes[0]!.blob }] });
+    expect(await endorse(api(0), hospital, 'coverage', oneEnvelope).catch((e: SalusError) => e.code)).toBe('INVALID_FIELD');
+    const tampered = sealed.content.slice();
+    tampered[tampered.length - 1]! ^= 1;
+    const bad = encode({ height: (await api(0).status()).height - 1, content: tampered, envelopes: sealed.envelopes.map((e) => ({ org: e.org, blob: e.blob })) });
+    expect(await endorse(api(0), hospital, 'coverage', bad).catch((e: SalusError) => e.code)).toBe('DECRYPTION_FAILED');
+    expect(await endorse(api(0), hospital, 'no-such', body).catch((e: SalusError) => e.code)).toBe('CONTRACT_NOT_FOUND');
     const a = await endorse(api(0), hospital, 'coverage', body);
     const b = await endorse(api(1), hospital, 'coverage', body);
     expect(b.result).toEqual(a.result);
