@@ -10,6 +10,7 @@ import { BlockStore } from './ledger/blockstore.js';
 import { Chain } from './ledger/chain.js';
 import { createApplication, MODULES } from './app/modules.js';
 import { ModuleServices } from './app/services.js';
+import { mountFhirFacade } from './app/fhir-mount.js';
 import { createApi } from './api/server.js';
 import { createMetrics, type Metrics } from './api/metrics.js';
 import { verifyDataDir } from './ledger/verify.js';
@@ -21,14 +22,12 @@ import { BftDriver } from './consensus/driver.js';
 import { BlockSync } from './consensus/sync.js';
 import { TxGossip } from './consensus/txgossip.js';
 import { nodeChannels } from './consensus/channels.js';
+import { consensusStatusView } from './consensus/status.js';
 import { RecordsService } from '@salus/records';
-import { FhirAuth, FhirResources, FhirWriter, fhirRoutes } from '@salus/fhir';
 import { SqliteBlobStore } from './blobs/store.js';
 import { BlobReplicator } from './blobs/replicator.js';
-import { Wallet } from '@salus/client';
 import { createNativeKeyWrap } from './crypto/native-hpke.js';
 import { readKeyFile } from './config/keyfile.js';
-import { activeKey } from '@salus/identity';
 
 export interface NodeInput {
   readonly genesis: Genesis;
@@ -303,21 +302,19 @@ export class SalusNode {
 
   /** The FHIR facade, answering as the organisation whose key this node holds (ADR 0006). */
   private mountFhir(api: FastifyInstance, orgKeyFile: string): void {
-    const orgKeys = readKeyFile(orgKeyFile);
-    const view = () => this.records.readView();
-    const adminKey = toHex(orgKeys.signing.publicKey);
-    const org = activeKey(view(), adminKey)?.org;
-    if (!org) {
-      this.log.warn({ key: adminKey.slice(0, 16) }, 'FHIR facade off: the organisation key file is not an active member key');
-      return;
-    }
-    const auth = new FhirAuth({ chainId: this.input.genesis.chainId, nodeKeys: this.input.nodeKeys, ed: this.ed, view, clock: this.clock, tokenUrl: () => `${this.apiUrl}/fhir/R4/auth/token` });
-    auth.routes(api);
-    const keyWrap = createNativeKeyWrap();
-    const resources = new FhirResources({ records: this.records.reader, view, clock: this.clock, org, orgKeys, orgAdminKey: adminKey, keyWrap, lastHeight: () => this.chain.lastHeight() });
-    const orgWallet = Wallet.fromSeed(orgKeys.signing.secretKey, orgKeys.encryption.secretKey, this.ed, keyWrap);
-    const writer = new FhirWriter({ apiUrl: () => this.apiUrl, org, orgWallet, custodyDir: join(this.input.dataDir, 'custody'), ed: this.ed, keyWrap });
-    fhirRoutes(api, { auth, writer, resources, records: this.records.reader, view, clock: this.clock, apiUrl: () => this.apiUrl, blocks: this.blocks, chain: this.chain, requestsPerSecond: this.opts.fhir.requestsPerSecond, log: (msg, ctx) => this.log.error(ctx, msg) });
+    mountFhirFacade(api, orgKeyFile, {
+      chainId: this.input.genesis.chainId,
+      nodeKeys: this.input.nodeKeys,
+      ed: this.ed,
+      clock: this.clock,
+      log: this.log,
+      records: this.records,
+      chain: this.chain,
+      blocks: this.blocks,
+      dataDir: this.input.dataDir,
+      apiUrl: () => this.apiUrl,
+      requestsPerSecond: this.opts.fhir.requestsPerSecond,
+    });
   }
 
   /** How many blocks the furthest peer is ahead of this node (0 without peers). */
@@ -330,25 +327,6 @@ export class SalusNode {
   /** What /v1/status shows of consensus and peers. */
   consensusStatus(): Record<string, unknown> {
     const peers = this.p2p?.connectedPeers().length ?? 0;
-    this.metrics.peers.set(peers);
-    if (!this.driver) return { engine: 'solo', height: this.chain.lastHeight() + 1, round: 0, step: 'propose', peers: 0 };
-    const st = this.driver.status();
-    this.metrics.round.set(st.round);
-    this.metrics.step.set(['idle', 'propose', 'prevote', 'precommit', 'commit'].indexOf(st.step));
-    return {
-      engine: 'tendermint',
-      height: st.height,
-      round: st.round,
-      step: st.step,
-      isValidator: st.isValidator,
-      proposer: st.proposer ? toHex(st.proposer) : null,
-      lockedRound: st.lockedRound,
-      validRound: st.validRound,
-      prevotes: st.prevotes,
-      precommits: st.precommits,
-      peers,
-      peerHeights: Object.fromEntries(this.sync?.peerHeights() ?? []),
-      catchingUp: this.sync?.behind ?? false,
-    };
+    return consensusStatusView({ ...(this.driver ? { driver: this.driver } : {}), ...(this.sync ? { sync: this.sync } : {}), peers, lastHeight: this.chain.lastHeight(), metrics: this.metrics });
   }
 }
