@@ -1,7 +1,10 @@
 // Contract execution cost per validator: the CPU one validator spends executing a contract call
 // (the invoices contract's `issue`, about 130 lines) through the real module manager, beside a
 // native module transaction (identity's register_patient) measured in the same run, both with
-// their signature checks; and the metering overhead (the same calls metered and unmetered).
+// their signature checks: in blocks of 50 calls (the block's first call sets up the contract's
+// sandbox, the others reuse it) and in blocks of one call (every call sets one up). Then the call
+// alone in the contract harness, in a new sandbox per call (cold: queries' misses, private
+// execution) and in a reused one (warm), each metered and unmetered (the metering overhead).
 // Run: npm run bench:contracts [-- --calls 2000]. Prints one JSON object.
 import { generateIdentityKeys, toHex, type Canonical, type IdentityKeys } from '@salus/core';
 import { createModuleHarness, type ModuleHarness } from '@salus/module';
@@ -57,47 +60,63 @@ async function main(): Promise<void> {
   // blocks of 50 transactions, as a validator executes them; signatures checked in execution (not cached from admission)
   const rounds = Math.max(1, Math.floor(CALLS / 50));
   const contractUs: number[] = [];
+  const singleUs: number[] = [];
   const nativeUs: number[] = [];
   let gas = 0;
   let n = 0;
+  const issue = (nonce: number) => h.sign({ signer: admin, module: 'contracts', type: 'call', nonce, payload: { contract: 'invoices', method: 'issue', args: { id: `inv-${n++}`, payer, amount: 1000 }, gas: 1_000_000 } }).tx;
   for (let r = 0; r < rounds; r++) {
     let nonce = h.app.nextNonce(h.view(), toHex(admin.signing.publicKey));
-    const txs = Array.from({ length: 50 }, () => h.sign({ signer: admin, module: 'contracts', type: 'call', nonce: nonce++, payload: { contract: 'invoices', method: 'issue', args: { id: `inv-${n++}`, payer, amount: 1000 }, gas: 1_000_000 } }).tx);
+    const txs = Array.from({ length: 50 }, () => issue(nonce++));
     let results: ReturnType<ModuleHarness['block']> = [];
     contractUs.push(cpuUs(() => void (results = h.block(...txs))) / txs.length);
     if (results.some((x) => x.code !== 'OK')) fail(`contract call failed: ${JSON.stringify(results.find((x) => x.code !== 'OK'))}`);
     gas = results[0]!.gasUsed ?? 0;
+    // a block with one call: its sandbox is set up for it alone
+    const one = issue(nonce++);
+    singleUs.push(cpuUs(() => void (results = h.block(one))));
+    if (results[0]!.code !== 'OK') fail(`contract call failed: ${JSON.stringify(results[0])}`);
     const patients = Array.from({ length: 50 }, () => {
       const k = generateIdentityKeys();
       return h.sign({ signer: k, module: 'identity', type: 'register_patient', payload: { encryptionKey: toHex(k.encryption.publicKey) } }).tx;
     });
     nativeUs.push(cpuUs(() => void h.block(...patients)) / patients.length);
   }
-  // the metering overhead: the same calls in the contract harness, metered and unmetered
-  const overhead: Record<string, number> = {};
+  // the call alone: a new sandbox per call (cold) and a reused one (warm, as in a block), metered and unmetered
+  const harness: Record<string, number> = {};
   for (const unmetered of [false, true]) {
     const runtime = await createContractRuntime({ unmetered });
-    const ch = await createContractHarness({ entry: ENTRY, roles: ['hospital'], runtime });
-    for (let i = 0; i < 100; i++) ch.call('issue', { id: `w-${i}`, payer, amount: 1 });
-    const us = cpuUs(() => {
-      for (let i = 0; i < CALLS; i++) ch.call('issue', { id: `m-${i}`, payer, amount: 1 });
-    });
-    overhead[unmetered ? 'unmetered_us_per_call' : 'metered_us_per_call'] = Math.round(us / CALLS);
+    const blocks = runtime.blockScoped();
+    for (const [mode, rt] of [['cold', runtime], ['warm', blocks]] as const) {
+      const ch = await createContractHarness({ entry: ENTRY, roles: ['hospital'], runtime: rt });
+      // the warm harness's calls are all at the open block's height
+      blocks.beginBlock(ch.height);
+      const calls = mode === 'cold' ? Math.max(100, Math.floor(CALLS / 4)) : CALLS;
+      for (let i = 0; i < 100; i++) ch.call('issue', { id: `w-${i}`, payer, amount: 1 });
+      const us = cpuUs(() => {
+        for (let i = 0; i < calls; i++) ch.call('issue', { id: `m-${i}`, payer, amount: 1 });
+      });
+      blocks.endBlock();
+      harness[`${mode}_${unmetered ? 'unmetered' : 'metered'}_us_per_call`] = Math.round(us / calls);
+    }
   }
   const contract = Math.round(median(contractUs));
   const native = Math.round(median(nativeUs));
+  const ratio = (mode: string) => Number((harness[`${mode}_metered_us_per_call`]! / harness[`${mode}_unmetered_us_per_call`]!).toFixed(3));
   console.log(
     JSON.stringify(
       {
         bench: 'contracts',
         calls: rounds * 50,
         contract_call_cpu_us_per_validator: contract,
+        contract_call_alone_in_block_cpu_us: Math.round(median(singleUs)),
         native_tx_cpu_us_per_validator: native,
         contract_over_native: Number((contract / native).toFixed(2)),
         target_contract_call_cpu_us: 1000,
         contract_gas_per_call: gas,
-        ...overhead,
-        metering_overhead_ratio: Number((overhead.metered_us_per_call! / overhead.unmetered_us_per_call!).toFixed(3)),
+        ...harness,
+        metering_overhead_ratio_cold: ratio('cold'),
+        metering_overhead_ratio_warm: ratio('warm'),
       },
       null,
       2,

@@ -2,7 +2,7 @@ export * from './errors.js';
 export * from './limits.js';
 export * from './values.js';
 export type { CallContext, ContractHost, NestedBudget } from './runtime/host.js';
-export { createContractRuntime, type ContractRuntime, type ContractRuntimeOptions, type InvokeRequest, type InvokeResult } from './runtime/runtime.js';
+export { createContractRuntime, type BlockScopedRuntime, type ContractRuntime, type ContractRuntimeOptions, type InvokeRequest, type InvokeResult } from './runtime/runtime.js';
 export { contractCodeHash } from './runtime/code.js';
 export { checkContractCode } from './bundle/check.js';
 export { bundleContract, SDK_SPECIFIER, type BundleInput, type BundledContract } from './bundle/bundle.js';

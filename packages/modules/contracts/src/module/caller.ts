@@ -24,8 +24,9 @@ export function createContractCaller(runtime: ContractRuntime): ContractCaller {
     },
   };
   function invokeAt(frame: CallFrame, method: string, args: ContractValue, gas: number, depth: number): InvokeResult {
-    const code = getCode(frame.state, frame.contract.codeHash);
-    if (!code) throw new SalusError('CORRUPT_DATA', `the code of contract ${frame.contract.name} is missing`, { codeHash: frame.contract.codeHash });
+    const hash = frame.contract.codeHash;
+    // the code must be in state; its text is read (and decoded) only if the runtime has not verified that hash yet
+    if (!frame.state.has(codeKey(hash))) throw new SalusError('CORRUPT_DATA', `the code of contract ${frame.contract.name} is missing`, { codeHash: hash });
     const host: ContractHost = {
       context: { height: frame.height, time: frame.time, signer: frame.signer, txHash: frame.txHash, contract: frame.contract.name, caller: frame.caller },
       get: (key) => frameStateGet(frame, key) as ContractValue | undefined,
@@ -38,7 +39,7 @@ export function createContractCaller(runtime: ContractRuntime): ContractCaller {
       isSigner: (key) => key === frame.signer,
       call: (contract, m, a, budget) => atomically(frame, (child) => invokeAt({ ...calleeFrame(frame, contract), state: child }, m, a, budget.gas, budget.depth)),
     };
-    return runtime.invoke({ code: code.code, codeHash: frame.contract.codeHash, method, args, host, limits: { gas }, depth });
+    return runtime.invoke({ code: () => getCode(frame.state, hash)!.code, codeHash: hash, method, args, host, limits: { gas }, depth });
   }
   return caller;
 }

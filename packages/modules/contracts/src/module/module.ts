@@ -28,7 +28,12 @@ const TX_TYPES: Record<ContractTxType, TxTypeDoc> = {
 
 // The WebAssembly engine loads once per process, before any block executes (top-level await).
 const runtime = await createContractRuntime();
-const caller = createContractCaller(runtime);
+// Block execution reuses sandboxes within one block, from a fresh start at each beginBlock (runtime.ts).
+const blocks = runtime.blockScoped();
+const caller = createContractCaller(blocks);
+// Queries keep their own sandboxes, apart from the block's; private execution gets a new sandbox per call.
+const queries = createContractCaller(runtime.cached());
+const fresh = createContractCaller(runtime);
 
 /**
  * Smart contracts: TypeScript bundled to one ES module, run in a deterministic, metered QuickJS
@@ -36,6 +41,12 @@ const caller = createContractCaller(runtime);
  */
 export const contractsModule: AppModule = {
   name: 'contracts',
+  // every execution of a block, including one repeated after a failed commit, starts with no sandbox kept
+  beginBlock: (ctx) => blocks.beginBlock(ctx.height),
+  endBlock: () => {
+    blocks.endBlock();
+    return undefined;
+  },
   txs: {
     types: TX_TYPES,
     check: (type, payload) => void parseContractPayload(type, payload),
@@ -83,13 +94,13 @@ export const contractsModule: AppModule = {
     { type: 'contracts.misbehaviour', attributes: ['key', 'org', 'contract', 'input'] },
   ],
   routes(app, services) {
-    contractRoutes(caller)(app, services);
+    contractRoutes(queries)(app, services);
     contractEventRoutes(app, services);
   },
   cli: registerContractCli,
   // private contracts run on their parties' nodes: each node endorses and follows the calls of the contracts its organisation is a party to
   service(deps) {
-    const ex = new PrivateExecution(deps, caller);
+    const ex = new PrivateExecution(deps, fresh);
     return { routes: privateRoutes(ex), start: () => ex.start(), onBlock: (h) => ex.onBlock(h), stop: () => ex.stop() };
   },
 };

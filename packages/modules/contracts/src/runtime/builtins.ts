@@ -20,9 +20,10 @@ import { BUILTIN_WEIGHTS as W } from '../limits.js';
  *
  * The gas is summed in the closure and handed to the host (`__salus_charge`, captured and deleted
  * before the contract runs) once it reaches `flush`, so that small calls cost no host call; the sum
- * is deterministic, and what is left below `flush` at the end of a call is not charged. The
+ * is deterministic, and what is left below `flush` at the end of a call is not charged (`run`
+ * resets the sum for the next call of a reused sandbox). The
  * originals are reachable only through these closures (ArrayBuffer's `prototype.constructor` points
- * at its wrapper). Contracts may still overwrite a wrapper with their own (metered) code. Since a
+ * at its wrapper), and the lockdown (lockdown.ts) freezes the wrappers in place. Since a
  * built-in reads `length` again itself, a `length` that could answer differently the second time
  * (an accessor, a non-number; a proxy, which the sandbox does not have) is refused with a TypeError.
  *
@@ -53,7 +54,8 @@ function cost(self, a, w, f) {
   }
   pay((f & 2 ? u * (33 - clz(u)) : u) * w);
 }
-function mk(g, w, f) { return function () { cost(this, arguments, w, f); var r = ap(g, this, arguments); pay((size(r) + (f & 1 ? size(this) : 0)) * w); return r; }; }
+// a method (no prototype object, not a constructor, as the built-in it wraps), named '' as before
+function mk(g, w, f) { return { ''() { cost(this, arguments, w, f); var r = ap(g, this, arguments); pay((size(r) + (f & 1 ? size(this) : 0)) * w); return r; } }['']; }
 function wrap(o, names, w, f) {
   names = ap(split, names, [' ']);
   for (i = 0; i < names.length; i++) o[names[i]] = mk(o[names[i]], w, f);

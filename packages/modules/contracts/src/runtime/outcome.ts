@@ -1,4 +1,5 @@
 import { SalusError } from '@salus/core';
+import type { QuickJSContext, QuickJSHandle } from 'quickjs-emscripten';
 import { contractError } from '../errors.js';
 import { CONTRACT_LIMITS } from '../limits.js';
 
@@ -8,6 +9,20 @@ export interface Thrown {
   readonly name: string;
   readonly message: string;
   readonly reason: string | null;
+}
+
+/** Reads what escaped into the host: an exception object's name, message and reason, or a thrown string. */
+export function readThrown(ctx: QuickJSContext, err: QuickJSHandle): Thrown {
+  const prop = (k: string): string => {
+    try {
+      return ctx.getProp(err, k).consume((h) => (ctx.typeof(h) === 'string' ? ctx.getString(h) : ''));
+    } catch {
+      return '';
+    }
+  };
+  if (ctx.typeof(err) !== 'object') return { name: '', message: ctx.typeof(err) === 'string' ? ctx.getString(err) : 'a non-error value was thrown', reason: null };
+  const reason = prop('reason');
+  return { name: prop('name'), message: prop('message'), reason: reason || null };
 }
 
 /**

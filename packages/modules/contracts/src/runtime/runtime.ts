@@ -2,10 +2,11 @@ import { contractError } from '../errors.js';
 import { CONTRACT_LIMITS, DEFAULT_GAS, DEFAULT_LIMITS, type ContractLimits, type GasSchedule } from '../limits.js';
 import { valueToJson, type ContractValue } from '../values.js';
 import { CodeCache } from './code.js';
-import { Engine } from './engine.js';
+import { Engine, EngineFault } from './engine.js';
 import type { ContractHost } from './host.js';
-import { EngineFault, runInvocation } from './invoke.js';
+import { runInvocation } from './invoke.js';
 import { Meter } from './meter.js';
+import { SandboxPool } from './pool.js';
 
 export interface ContractRuntimeOptions {
   /** no interrupt handler and no prices: gasUsed is 0 and nothing stops a loop (benchmarks only) */
@@ -15,10 +16,13 @@ export interface ContractRuntimeOptions {
   readonly limits?: Partial<ContractLimits>;
   /** verified code kept by hash */
   readonly codeCacheSize?: number;
+  /** idle sandboxes a caching view (`blockScoped`, `cached`) keeps at most; default 16 */
+  readonly sandboxes?: number;
 }
 
 export interface InvokeRequest {
-  readonly code: string;
+  /** the bundled code, or a function that reads it (called only if the runtime has not verified code under `codeHash` yet) */
+  readonly code: string | (() => string);
   readonly codeHash: string;
   readonly method: string;
   readonly args: ContractValue;
@@ -41,61 +45,116 @@ export interface ContractRuntime {
   ready(): Promise<void>;
   readonly metered: boolean;
   readonly gas: GasSchedule;
+  /** A new view on the same engine for consensus execution: sandboxes are reused within one block (see BlockScopedRuntime). */
+  blockScoped(): BlockScopedRuntime;
+  /** A new view on the same engine that reuses sandboxes across calls with no scope: for work outside consensus, such as queries. */
+  cached(): ContractRuntime;
+}
+
+/**
+ * Consensus execution's view. Between `beginBlock(h)` and `endBlock()`, the calls whose context
+ * is at height h reuse sandboxes, per code hash; both hooks dispose every sandbox kept. Every
+ * validator executes the same block's calls in the same order from a fresh start, so even a cache
+ * with history would be the same on all of them; and a reused sandbox gives the same outcome as a
+ * new one anyway (sandbox.ts). Any other call (no block open, another height) runs in a new sandbox.
+ */
+export interface BlockScopedRuntime extends ContractRuntime {
+  beginBlock(height: number): void;
+  endBlock(): void;
 }
 
 const METHOD = /^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/;
 
-/** Loads the QuickJS WebAssembly once (about 10 ms) and returns a runtime whose calls are synchronous. */
-export async function createContractRuntime(opts: ContractRuntimeOptions = {}): Promise<ContractRuntime> {
-  const engine = await Engine.create();
-  const gas: GasSchedule = { ...DEFAULT_GAS, ...opts.gas };
-  const defaults: ContractLimits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const metered = !opts.unmetered;
-  const codes = new CodeCache(opts.codeCacheSize);
-
-  function invoke(req: InvokeRequest): InvokeResult {
-    const depth = req.depth ?? 0;
-    if (!Number.isSafeInteger(depth) || depth < 0 || depth > CONTRACT_LIMITS.maxDepth) {
-      throw contractError('CONTRACT_DEPTH', `cross-contract calls nest at most ${CONTRACT_LIMITS.maxDepth} deep`, { depth, gasUsed: 0 });
-    }
-    if (typeof req.method !== 'string' || !METHOD.test(req.method) || req.method === 'default') throw contractError('CONTRACT_METHOD', 'the method must be the name of a named export', { gasUsed: 0 });
-    codes.verify(req.code, req.codeHash);
-    const limits: ContractLimits = { ...defaults, ...req.limits };
-    if (!Number.isSafeInteger(limits.gas) || limits.gas < 0) throw contractError('CONTRACT_VALUE', 'the gas limit must be a non-negative integer', { gasUsed: 0 });
-    const argsJson = valueToJson(req.args, 'the arguments', CONTRACT_LIMITS.argsBytes);
-    const meter = new Meter(limits.gas, gas, metered);
-    try {
-      meter.charge(argsJson.length * gas.ioByte);
-    } catch {
-      throw contractError('OUT_OF_GAS', `the call needs more than ${limits.gas} gas`, { gasLimit: limits.gas, gasUsed: limits.gas });
-    }
-    const module = engine.module();
-    try {
-      return runInvocation(module, {
-        code: req.code,
-        fileName: `contract-${req.codeHash.slice(0, 16)}.js`,
-        method: req.method,
-        argsJson,
-        host: req.host,
-        limits,
-        depth,
-        meter,
-      });
-    } catch (e) {
-      if (!(e instanceof EngineFault)) throw e;
-      // A nested call may have faulted and been replaced already; only drop the instance this call used.
-      if (safeModule(engine) === module) engine.poison();
-      throw contractError('CONTRACT_INTERNAL', `the contract engine faulted: ${String((e.cause as Error)?.message ?? e.cause).slice(0, 200)}`, { depth });
-    }
-  }
-
-  return { invoke, ready: () => engine.ready(), metered, gas };
+interface Shared {
+  readonly engine: Engine;
+  readonly gas: GasSchedule;
+  readonly defaults: ContractLimits;
+  readonly metered: boolean;
+  readonly codes: CodeCache;
+  readonly sandboxes: number;
 }
 
-function safeModule(engine: Engine): unknown {
+/**
+ * Loads the QuickJS WebAssembly once (about 10 ms) and returns a runtime whose calls are
+ * synchronous, each in a new sandbox (as private execution needs); `blockScoped()` and `cached()`
+ * make views that reuse sandboxes.
+ */
+export async function createContractRuntime(opts: ContractRuntimeOptions = {}): Promise<ContractRuntime> {
+  const shared: Shared = {
+    engine: await Engine.create(),
+    gas: { ...DEFAULT_GAS, ...opts.gas },
+    defaults: { ...DEFAULT_LIMITS, ...opts.limits },
+    metered: !opts.unmetered,
+    codes: new CodeCache(opts.codeCacheSize),
+    sandboxes: opts.sandboxes ?? 16,
+  };
+  return view(shared, () => undefined);
+}
+
+function view(s: Shared, poolFor: (req: InvokeRequest) => SandboxPool | undefined): ContractRuntime {
+  return {
+    invoke: (req) => invoke(s, req, poolFor(req)),
+    ready: () => s.engine.ready(),
+    metered: s.metered,
+    gas: s.gas,
+    blockScoped: () => blockView(s),
+    cached: () => {
+      const pool = new SandboxPool(s.sandboxes);
+      return view(s, () => pool);
+    },
+  };
+}
+
+function blockView(s: Shared): BlockScopedRuntime {
+  const pool = new SandboxPool(s.sandboxes);
+  let height: number | undefined;
+  return {
+    ...view(s, (req) => (height !== undefined && req.host?.context?.height === height ? pool : undefined)),
+    beginBlock(h: number): void {
+      pool.clear();
+      height = h;
+    },
+    endBlock(): void {
+      pool.clear();
+      height = undefined;
+    },
+  };
+}
+
+function invoke(s: Shared, req: InvokeRequest, pool: SandboxPool | undefined): InvokeResult {
+  const depth = req.depth ?? 0;
+  if (!Number.isSafeInteger(depth) || depth < 0 || depth > CONTRACT_LIMITS.maxDepth) {
+    throw contractError('CONTRACT_DEPTH', `cross-contract calls nest at most ${CONTRACT_LIMITS.maxDepth} deep`, { depth, gasUsed: 0 });
+  }
+  if (typeof req.method !== 'string' || !METHOD.test(req.method) || req.method === 'default') throw contractError('CONTRACT_METHOD', 'the method must be the name of a named export', { gasUsed: 0 });
+  const factory = s.codes.verify(req.code, req.codeHash);
+  const limits: ContractLimits = { ...s.defaults, ...req.limits };
+  if (!Number.isSafeInteger(limits.gas) || limits.gas < 0) throw contractError('CONTRACT_VALUE', 'the gas limit must be a non-negative integer', { gasUsed: 0 });
+  const argsJson = valueToJson(req.args, 'the arguments', CONTRACT_LIMITS.argsBytes);
+  const meter = new Meter(limits.gas, s.gas, s.metered);
   try {
-    return engine.module();
+    meter.charge(argsJson.length * s.gas.ioByte);
   } catch {
-    return undefined;
+    throw contractError('OUT_OF_GAS', `the call needs more than ${limits.gas} gas`, { gasLimit: limits.gas, gasUsed: limits.gas });
+  }
+  const q = s.engine.instance();
+  try {
+    return runInvocation(q, pool, {
+      codeHash: req.codeHash,
+      factory,
+      fileName: `contract-${req.codeHash.slice(0, 16)}.js`,
+      method: req.method,
+      argsJson,
+      host: req.host,
+      limits,
+      depth,
+      meter,
+    });
+  } catch (e) {
+    if (!(e instanceof EngineFault)) throw e;
+    // A nested call may have faulted and been replaced already; only drop the instance this call used.
+    if (!q.poisoned) s.engine.poison();
+    pool?.clear();
+    throw contractError('CONTRACT_INTERNAL', `the contract engine faulted: ${String((e.cause as Error)?.message ?? e.cause).slice(0, 200)}`, { depth });
   }
 }
