@@ -128,7 +128,8 @@ describe('records', () => {
     const before = await w.t.client.request<{ versions: { content: string }[] }>('GET', `/v1/records/${obs}`);
     const ciphertext = (await w.t.node.records.blobs.get(before.versions[0]!.content))!;
     const probe = Buffer.from(ciphertext.subarray(ciphertext.length - 48));
-    const inDataDir = () => readdirSync(join(w.t.home, 'data')).some((f) => readFileSync(join(w.t.home, 'data', f)).includes(probe));
+    // every file under the data directory, the modules' own directories too
+    const inDataDir = () => readdirSync(join(w.t.home, 'data'), { recursive: true, withFileTypes: true }).some((f) => f.isFile() && readFileSync(join(f.parentPath, f.name)).includes(probe));
     expect(inDataDir()).toBe(true);
     expect((await w.patient.read(obs)).version).toBe(3);
     await w.patient.erase();
