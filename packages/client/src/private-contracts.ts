@@ -59,6 +59,15 @@ export class PrivateContractsClient {
     private readonly o: { keyWrap?: KeyWrap; fetch?: typeof fetch } = {},
   ) {}
 
+  private chain: Promise<string> | undefined;
+
+  /** The chain id, read once (it never changes). */
+  private chainId(): Promise<string> {
+    this.chain ??= this.client.status().then((st) => st.chainId);
+    this.chain.catch(() => (this.chain = undefined));
+    return this.chain;
+  }
+
   private party(org: string): SalusClient {
     const url = this.nodes[org];
     if (!url) throw new SalusError('NOT_FOUND', `no node of party ${org} is configured`, { org });
@@ -69,7 +78,7 @@ export class PrivateContractsClient {
     const c = this.party(org);
     let aud = this.ids.get(org);
     if (!aud) this.ids.set(org, (aud = (await c.status()).nodeId));
-    const chainId = (await this.client.status()).chainId;
+    const chainId = await this.chainId();
     const authorization = this.wallet.authorization(chainId, { method, path, purpose: 'contract', bodyHash: body ? toHex(sha256(body)) : '', aud });
     return c.request<T>(method, path, { headers: { authorization }, ...(body ? { cbor: body } : {}) });
   }
@@ -98,7 +107,7 @@ export class PrivateContractsClient {
   /** Runs a call on the parties' nodes and commits its endorsed result; throws the ledger's or the parties' error. */
   async call(contract: string, method: string, args: Canonical = null, o: { gas?: number; attempts?: number } = {}): Promise<PrivateCallReceipt> {
     const { parties, endorse, keys } = await this.parties(contract);
-    const chainId = (await this.client.status()).chainId;
+    const chainId = await this.chainId();
     const asked = parties.filter((org) => this.nodes[org] !== undefined);
     let last: unknown;
     for (let attempt = 0; attempt < (o.attempts ?? 4); attempt++) {
@@ -127,7 +136,7 @@ export class PrivateContractsClient {
       }
       const payload = { result: first.result, blobs: first.blobs, endorsements: answers.map((a) => a.endorsement) } as unknown as Canonical;
       try {
-        const receipt = await this.client.send(this.wallet, 'contracts', 'private_call', payload);
+        const receipt = await this.client.send(this.wallet, 'contracts', 'private_call', payload, { chainId });
         return { receipt, result: first.result, value: first.result.outputs.value, endorsedBy: answers.map((a) => a.endorsement.key) };
       } catch (e) {
         last = e;

@@ -29,6 +29,8 @@ export interface ModuleServiceDeps {
   /** committed state, valid for one height */
   committed(): KV;
   readonly blobs: BlobStore;
+  /** Resolves once this node has committed `height` (TIMEOUT after `timeoutMs`). */
+  waitForHeight(height: number, timeoutMs: number): Promise<void>;
   /** Fetches blobs this node lacks from its peers (nothing without peers); resolves when done or given up. */
   fetchBlobs(hashes: readonly string[]): Promise<void>;
 }

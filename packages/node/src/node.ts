@@ -140,6 +140,7 @@ export class SalusNode {
         committed: () => app.committedView(),
         blobs: this.blobs,
         fetchBlobs: (hashes) => this.replicator?.fetch(hashes) ?? Promise.resolve(),
+        waitForHeight: (height, ms) => this.chain.waitForHeight(height, ms),
       });
     } catch (e) {
       this.db.close();

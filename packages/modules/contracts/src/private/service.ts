@@ -18,6 +18,8 @@ import { parseSealedInput, type SealedInputBody } from './sealed.js';
 /** endorsed runs kept until their transaction commits (or is forgotten: the client endorses again) */
 const PENDING_MAX = 4096;
 const QUERY_GAS = 10_000_000;
+/** how long an endorse request waits for the height it names before it is refused as not ready */
+const HEIGHT_WAIT_MS = 3_000;
 
 export interface EndorseAnswer {
   readonly result: PrivateResult;
@@ -166,6 +168,8 @@ export class PrivateExecution implements ModuleService {
   /** Decrypts the sealed input, runs it, signs the result as this node's organisation. */
   async endorse(name: string, callerKey: string, body: Uint8Array): Promise<EndorseAnswer> {
     const sealed: SealedInputBody = parseSealedInput(body);
+    // the client's node may be a block ahead of this one: wait a little for that height rather than refuse
+    if (sealed.height > this.deps.ledger.lastHeight()) await this.deps.waitForHeight(sealed.height, HEIGHT_WAIT_MS).catch(() => undefined);
     const { inst, org } = await this.servable(name);
     const parties = inst.manifest.private!.parties;
     if (sealed.envelopes.map((e) => e.org).sort().join() !== parties.join()) throw new SalusError('INVALID_FIELD', `the input must be encrypted to every party: ${parties.join(', ')}`, { field: 'envelopes' });

@@ -24,7 +24,8 @@ export class PrivateStore implements SmtNodeReader {
   constructor(file: string) {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    // NORMAL in WAL mode survives a crash of the process; after a power loss the last calls are replayed from their inputs (the ledger has them)
+    this.db.pragma('synchronous = NORMAL');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS pvalues (contract TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (contract, key)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS pnodes (hash BLOB PRIMARY KEY, node BLOB NOT NULL) WITHOUT ROWID;
