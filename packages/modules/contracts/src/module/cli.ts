@@ -1,35 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { SalusError, type Canonical } from '@salus/core';
-import { ContractsClient, SalusClient, Wallet } from '@salus/client';
+import { ContractsClient, SalusClient } from '@salus/client';
+import { json, print, readJsonFile, wallet } from './cli-input.js';
 import { bundleContract } from '../bundle/bundle.js';
 import { registerPrivateCli } from '../private/cli.js';
 
 /** `salus contract …`: build, deploy, instantiate, call, query, follow events, upgrade, freeze, approve. */
 const DEFAULT_NODE = 'http://127.0.0.1:26657';
-
-function json(text: string | undefined, what: string): Canonical {
-  if (text === undefined) return null;
-  try {
-    return JSON.parse(text) as Canonical;
-  } catch (e) {
-    throw new SalusError('MALFORMED_ENCODING', `${what} is not JSON: ${(e as Error).message}`);
-  }
-}
-
-function readJsonFile(file: string, what: string): Canonical {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new SalusError('NOT_FOUND', `cannot read ${what} ${file}: ${(e as Error).message}`);
-  }
-  return json(text, `${what} ${file}`);
-}
-
-function wallet(file: string): Wallet {
-  return Wallet.import(readJsonFile(file, 'key file') as never);
-}
 
 function clients(o: { node: string; key?: string }): ContractsClient {
   return new ContractsClient(new SalusClient({ url: o.node }), o.key ? wallet(o.key) : undefined);
@@ -40,8 +17,6 @@ async function codeOf(file: string, bundled: boolean): Promise<string> {
   if (bundled) return readFileSync(file, 'utf8');
   return (await bundleContract({ entry: file })).code;
 }
-
-const print = (v: unknown): void => void process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
 
 export function registerContractCli(program: Command): void {
   const c = program.command('contract').description('smart contracts: build, deploy, instantiate, call, query, events, upgrade');

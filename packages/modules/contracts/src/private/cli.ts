@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { SalusError, type Canonical } from '@salus/core';
-import { PrivateContractsClient, SalusClient, Wallet } from '@salus/client';
+import { SalusError } from '@salus/core';
+import { PrivateContractsClient, SalusClient } from '@salus/client';
+import { json, print, readJsonFile, wallet } from '../module/cli-input.js';
 
 /**
  * `salus contract private-call | private-query | private-prove | report`: private contracts from the
@@ -29,25 +30,6 @@ function parties(o: { party?: string[]; parties?: string }): Record<string, stri
   return out;
 }
 
-function json(text: string | undefined, what: string): Canonical {
-  if (text === undefined) return null;
-  try {
-    return JSON.parse(text) as Canonical;
-  } catch (e) {
-    throw new SalusError('MALFORMED_ENCODING', `${what} is not JSON: ${(e as Error).message}`);
-  }
-}
-
-function wallet(file: string): Wallet {
-  try {
-    return Wallet.import(JSON.parse(readFileSync(file, 'utf8')) as never);
-  } catch (e) {
-    if (e instanceof SalusError) throw e;
-    throw new SalusError('CONFIG', `cannot read the key file ${file}: ${(e as Error).message}`);
-  }
-}
-
-const print = (v: unknown): void => void process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function registerPrivateCli(c: Command, defaultNode: string): void {
@@ -85,7 +67,7 @@ export function registerPrivateCli(c: Command, defaultNode: string): void {
     .option('--node <url>', 'node API', defaultNode)
     .requiredOption('--key <file>', 'your signing key file')
     .action(async (a: string, b: string, o: { node: string; key: string }) => {
-      const read = (f: string) => json(readFileSync(f, 'utf8'), f);
+      const read = (f: string) => readJsonFile(f, 'result file');
       const r = await new SalusClient({ url: o.node }).send(wallet(o.key), 'contracts', 'report', { a: read(a), b: read(b) });
       print({ height: r.height, events: r.result.events });
     });
