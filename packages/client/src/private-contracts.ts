@@ -3,17 +3,27 @@ import { SalusClient, type Receipt, type StateResponse } from './api.js';
 import type { Wallet } from './wallet.js';
 import { PRIVATE_GAS_DEFAULT, privateInputAad, sealPrivateInput } from './private-input.js';
 
-/** A private call's result as its parties signed it (the contracts module's `PrivateResult`). */
+/**
+ * A private call's result as its parties sign it, and as the ledger checks it (the contracts module
+ * calls it `PrivateResult`): what every party and every later replay ran (the caller, its roles at
+ * `height`, the block time then), on which private-state root, and with what public outputs.
+ */
 export interface EndorsedResult {
   readonly contract: string;
+  /** the key (hex) that signs the transaction carrying the result */
   readonly caller: string;
+  /** the caller's roles at `height` (its key's role, its organisation's kind): what the contract's `hasRole` answers from */
   readonly roles: readonly string[];
+  /** SHA-256 (hex) of the plaintext input, which carries a random salt */
   readonly input: string;
+  /** the committed height whose state and block time the call saw */
   readonly height: number;
   readonly time: number;
+  /** private-state roots (hex) before and after the call */
   readonly before: string;
   readonly after: string;
-  readonly outputs: { readonly value: unknown; readonly events: readonly { event: string; data: unknown }[] };
+  /** public: the method's return value and the events it emitted, as they go on the ledger */
+  readonly outputs: { readonly value: Canonical; readonly events: readonly { readonly event: string; readonly data: Canonical }[] };
 }
 
 interface EndorseAnswer {
@@ -50,6 +60,7 @@ export interface PrivateValueProof {
  */
 export class PrivateContractsClient {
   private readonly ids = new Map<string, string>();
+  private readonly partyClients = new Map<string, SalusClient>();
   private readonly partyCache = new Map<string, Promise<{ parties: string[]; endorse: number; keys: { org: string; encryptionKey: Uint8Array }[] }>>();
 
   constructor(
@@ -71,7 +82,9 @@ export class PrivateContractsClient {
   private party(org: string): SalusClient {
     const url = this.nodes[org];
     if (!url) throw new SalusError('NOT_FOUND', `no node of party ${org} is configured`, { org });
-    return new SalusClient({ url, ed: this.client.ed, ...(this.o.fetch ? { fetch: this.o.fetch } : {}) });
+    let c = this.partyClients.get(org);
+    if (!c) this.partyClients.set(org, (c = new SalusClient({ url, ed: this.client.ed, ...(this.o.fetch ? { fetch: this.o.fetch } : {}) })));
+    return c;
   }
 
   private async signed<T>(org: string, method: string, path: string, body?: Uint8Array): Promise<T> {

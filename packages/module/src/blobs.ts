@@ -12,8 +12,8 @@ export interface BlobStore {
    * a committed transaction already names it (a replicated copy), so it is never collected.
    */
   put(hash: string, bytes: Uint8Array, patient: string | null, pinned?: boolean): Promise<void>;
-  /** Marks blobs as referenced by a committed transaction (no longer collectable), for a patient. */
-  pin(hashes: readonly string[], patient: string): Promise<void>;
+  /** Marks blobs as referenced by a committed transaction (no longer collectable), for a patient (null: no patient's, e.g. a private contract's input). */
+  pin(hashes: readonly string[], patient: string | null): Promise<void>;
   /** Crypto-shredding: deletes every blob of a patient, overwriting the freed pages. */
   deletePatient(patient: string): Promise<number>;
   /** Deletes uploads no committed transaction referenced within `maxAgeMs`. */

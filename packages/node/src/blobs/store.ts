@@ -46,7 +46,7 @@ export class SqliteBlobStore implements BlobStore {
       put: this.db.prepare(
         'INSERT INTO blobs (hash, bytes, patient, pinned, stored_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(hash) DO UPDATE SET patient = COALESCE(blobs.patient, excluded.patient), pinned = MAX(blobs.pinned, excluded.pinned)',
       ),
-      pin: this.db.prepare('UPDATE blobs SET pinned = 1, patient = ? WHERE hash = ?'),
+      pin: this.db.prepare('UPDATE blobs SET pinned = 1, patient = COALESCE(?, patient) WHERE hash = ?'),
       delPatient: this.db.prepare('DELETE FROM blobs WHERE patient = ?'),
       collect: this.db.prepare('DELETE FROM blobs WHERE pinned = 0 AND stored_at < ?'),
       stats: this.db.prepare<[], { n: number; b: number | null }>('SELECT COUNT(*) AS n, SUM(LENGTH(bytes)) AS b FROM blobs'),
@@ -71,7 +71,7 @@ export class SqliteBlobStore implements BlobStore {
     this.stmts.put.run(hash, buf(bytes), patient, pinned ? 1 : 0, this.clock.now());
   }
 
-  async pin(hashes: readonly string[], patient: string): Promise<void> {
+  async pin(hashes: readonly string[], patient: string | null): Promise<void> {
     this.db.transaction(() => {
       for (const h of hashes) this.stmts.pin.run(patient, h);
     })();

@@ -1,3 +1,4 @@
+import type { EndorsedResult } from '@salus/client';
 import { SalusError, fromHex, signObject, toHex, v, verifyObject, type Canonical, type Ed25519 } from '@salus/core';
 
 /**
@@ -7,28 +8,8 @@ import { SalusError, fromHex, signObject, toHex, v, verifyObject, type Canonical
  * node replaying the call later) runs it in the same context. Validators check these signatures
  * against the contract's endorsement policy; they never see the input or the state.
  */
-export interface PrivateResult {
-  readonly contract: string;
-  /** the key (hex) that signs the transaction carrying the result */
-  readonly caller: string;
-  /** the caller's roles at `height` (its key's role, its organisation's kind): what the contract's `hasRole` answers from on every party and in every replay */
-  readonly roles: readonly string[];
-  /** SHA-256 (hex) of the plaintext input, which carries a random salt */
-  readonly input: string;
-  /** the committed height whose state (identities, roles) and block time the call saw */
-  readonly height: number;
-  readonly time: number;
-  /** private-state roots (hex) before and after the call */
-  readonly before: string;
-  readonly after: string;
-  /** public: the method's return value and the events it emitted, as they go on the ledger */
-  readonly outputs: PrivateOutputs;
-}
-
-export interface PrivateOutputs {
-  readonly value: Canonical;
-  readonly events: readonly { readonly event: string; readonly data: Canonical }[];
-}
+export type PrivateResult = EndorsedResult;
+export type PrivateOutputs = EndorsedResult['outputs'];
 
 /** A party's signature over a result, by an active key of the party's organisation. */
 export interface Endorsement {
