@@ -1,15 +1,15 @@
-import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ContractsClient, PrivateContractsClient, SalusClient, Wallet, privateInputAad, sealPrivateInput, verifyPrivateValue, type EndorsedResult } from '@salus/client';
 import { encode, fromHex, randomBytes, sha256, signObject, toHex, type Canonical } from '@salus/core';
-import { bundleContract } from '@salus/contracts';
+import { bundleContract, resultBody } from '@salus/contracts';
 import { initLocalnet, localnetHome } from '../src/config/localnet.js';
 import { readKeyFile } from '../src/config/keyfile.js';
 import type { SalusError } from '@salus/core';
 import { createNativeEd25519 } from '../src/crypto/native-ed25519.js';
 import { tempDir } from './harness.js';
-import { FAST, type NodeProc, freePortRange, getJson, height, startNodeProcess, stopProcess, waitFor } from './net-harness.js';
+import { FAST, type NodeProc, filesContaining, freePortRange, getJson, height, startNodeProcess, stopProcess, waitFor } from './net-harness.js';
 
 /**
  * Private contracts on four validator processes (ADR 0009): a claim carrying diagnosis codes and
@@ -31,10 +31,7 @@ const manifest = (name: string, endorse: number) => ({
   private: { parties: ['hospital-1', 'insurer-2'], endorse },
 });
 
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
-}
-const containing = (root: string, needle: string) => files(root).filter((f) => readFileSync(f).includes(Buffer.from(needle)));
+const containing = filesContaining;
 
 const claim = (id: string) => ({
   id,
@@ -68,7 +65,9 @@ describe('private contracts on a 4-validator network', () => {
 
     const contracts = new ContractsClient(api(1), insurer);
     const { codeHash } = await contracts.deploy(code.code);
-    await contracts.instantiate('coverage', codeHash, manifest('coverage', 2));
+    const made = await contracts.instantiate('coverage', codeHash, manifest('coverage', 2));
+    // the clients below read the instance through node 2: let it commit the instantiation first
+    await waitFor(async () => (await height(procs[2]!.url)) >= made.height, 20_000, 'node 2 to commit the instance');
     const asHospital = new PrivateContractsClient(api(2), hospital, both);
 
     // a call endorsed by both parties commits; the ledger holds its root and public outputs only
@@ -127,7 +126,8 @@ describe('private contracts on a 4-validator network', () => {
     expect((await asInsurer.query('coverage', 'owed', { provider: hospital.publicKeyHex }, 'insurer-2')).value).toBe(48_000);
 
     // a party's node that was down replays the calls it missed from the encrypted input (fetched from the other party)
-    await contracts.instantiate('coverage-solo', codeHash, manifest('coverage-solo', 1));
+    const solo = await contracts.instantiate('coverage-solo', codeHash, manifest('coverage-solo', 1));
+    await waitFor(async () => (await height(procs[2]!.url)) >= solo.height, 20_000, 'node 2 to commit the instance');
     await stopProcess(procs[1]!);
     const onlyHospital = new PrivateContractsClient(api(2), hospital, { 'hospital-1': procs[0]!.url });
     await onlyHospital.call('coverage-solo', 'submit', claim('s-1') as unknown as Canonical);
@@ -138,7 +138,7 @@ describe('private contracts on a 4-validator network', () => {
 
     // one key signing two different results for the same input and state is evidence; its endorsements stop counting
     const lie: EndorsedResult = { ...a.result, after: toHex(sha256(new Uint8Array([1]))) };
-    const sign = (r: EndorsedResult) => ({ key: insurer.publicKeyHex, sig: toHex(signObject(ed, insurerSecret(dir, nodes[1]!.org), 'endorsement', 'salus-private-net', body_(r))) });
+    const sign = (r: EndorsedResult) => ({ key: insurer.publicKeyHex, sig: toHex(signObject(ed, insurerSecret(dir, nodes[1]!.org), 'endorsement', 'salus-private-net', resultBody(r))) });
     const reported = await api(3).send(admin(3), 'contracts', 'report', { a: { result: a.result, endorsement: sign(a.result as EndorsedResult) }, b: { result: lie, endorsement: sign(lie) } } as unknown as Canonical);
     await waitFor(async () => (await height(procs[3]!.url)) > reported.height, 20_000, 'the next block');
     expect((await api(3).verifiedState(`contracts/misbehaviour/${insurer.publicKeyHex}/coverage:${a.result.input}`)).decoded).toMatchObject({ org: 'insurer-2' });
@@ -174,9 +174,5 @@ async function endorse(c: SalusClient, w: Wallet, contract: string, body: Uint8A
 
 function insurerSecret(dir: string, org: string): Uint8Array {
   return readKeyFile(join(localnetHome(dir, 1), 'keys', `${org}-admin.json`)).signing.secretKey;
-}
-
-function body_(r: EndorsedResult): Canonical {
-  return { contract: r.contract, caller: r.caller, roles: [...r.roles], input: r.input, height: r.height, time: r.time, before: r.before, after: r.after, outputs: r.outputs as unknown as Canonical };
 }
 

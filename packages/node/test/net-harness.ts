@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
+import { openSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Wallet } from '@salus/client';
 import { toHex } from '@salus/core';
@@ -101,4 +101,22 @@ export async function submit(url: string, tx: { bytes: Uint8Array; hash: string 
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The files under `root` whose bytes contain `needle`. Running nodes rename temporary files while
+ * the walk goes on: a file gone before it is read held nothing to find.
+ */
+export function filesContaining(root: string, needle: string | Uint8Array): string[] {
+  const bytes = typeof needle === 'string' ? Buffer.from(needle) : Buffer.from(needle);
+  return readdirSync(root, { recursive: true, withFileTypes: true }).flatMap((f) => {
+    if (!f.isFile()) return [];
+    const path = join(f.parentPath, f.name);
+    try {
+      return readFileSync(path).includes(bytes) ? [path] : [];
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+  });
 }

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RecordsClient, SalusClient, Wallet } from '@salus/client';
@@ -6,7 +6,7 @@ import { randomBytes, toHex } from '@salus/core';
 import { initLocalnet, localnetHome } from '../src/config/localnet.js';
 import { createNativeEd25519 } from '../src/crypto/native-ed25519.js';
 import { tempDir } from './harness.js';
-import { FAST, type NodeProc, freePortRange, height, startNodeProcess, stopProcess, waitFor } from './net-harness.js';
+import { FAST, type NodeProc, filesContaining, freePortRange, height, startNodeProcess, stopProcess, waitFor } from './net-harness.js';
 import { observation, allergy, rejection } from './records-fixture.js';
 
 /**
@@ -18,16 +18,7 @@ import { observation, allergy, rejection } from './records-fixture.js';
  */
 const ed = createNativeEd25519();
 
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? files(p) : [p];
-  });
-}
-
-function containing(root: string, needle: Buffer): string[] {
-  return files(root).filter((f) => readFileSync(f).includes(needle));
-}
+const containing = filesContaining;
 
 describe('records on a 4-validator network', () => {
   const dir = tempDir('salus-rec-net-');

@@ -115,6 +115,8 @@ export class PrivateExecution implements ModuleService {
       try {
         run = await this.replay(versionAt(inst, r.height), p, org);
       } catch (e) {
+        // the input is on no reachable party node yet (its peers are still connecting): try again at the next block
+        if (e instanceof SalusError && e.code === 'BLOB_MISSING') throw e;
         return this.diverge(r.contract, `replaying ${r.input.slice(0, 12)}… failed: ${(e as Error).message}`);
       }
       if (!sameResult(run.result, r)) return this.diverge(r.contract, `replaying ${r.input.slice(0, 12)}… gives root ${run.result.after.slice(0, 12)}…, the ledger holds ${r.after.slice(0, 12)}…`);
@@ -122,10 +124,7 @@ export class PrivateExecution implements ModuleService {
     this.store.commit(r.contract, run.writes, run.preview, r.before);
     this.pending.delete(key);
     // the input stays on the parties' nodes with the state it made: never collected
-    for (const h of [p.blobs.content, ...p.blobs.envelopes.map((e) => e.blob)]) {
-      const bytes = await this.deps.blobs.get(h);
-      if (bytes) await this.deps.blobs.put(h, bytes, null, true);
-    }
+    await this.deps.blobs.pin([p.blobs.content, ...p.blobs.envelopes.map((e) => e.blob)], null);
   }
 
   /** Runs a committed call again from its encrypted input, in the context its endorsers recorded. */
@@ -159,9 +158,9 @@ export class PrivateExecution implements ModuleService {
     const diverged = this.diverged.get(name);
     if (diverged) throw new SalusError('PRIVATE_NOT_READY', `this node's private state of ${name} diverged from the ledger: ${diverged}`);
     // a block may have just committed: let the follower apply it before comparing roots
-    if (this.store.head(name).root !== (getPrivateRoot(this.deps.committed(), name)?.root ?? EMPTY_ROOT)) await this.queue;
-    const ledgerRoot = getPrivateRoot(this.deps.committed(), name)?.root ?? EMPTY_ROOT;
-    if (this.store.head(name).root !== ledgerRoot) throw new SalusError('PRIVATE_NOT_READY', `this node's private state of ${name} is not at the ledger's root yet; retry shortly`);
+    const behind = () => this.store.head(name).root !== (getPrivateRoot(this.deps.committed(), name)?.root ?? EMPTY_ROOT);
+    if (behind()) await this.queue;
+    if (behind()) throw new SalusError('PRIVATE_NOT_READY', `this node's private state of ${name} is not at the ledger's root yet; retry shortly`);
     return { inst, org };
   }
 
