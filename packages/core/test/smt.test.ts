@@ -9,7 +9,7 @@ class MemStore implements SmtNodeReader {
   }
   apply(root: Uint8Array, ups: { key: Uint8Array; value: Uint8Array | undefined }[]) {
     const r = smtApply(this, root, ups);
-    for (const [k, v] of r.created) this.nodes.set(k, v.node);
+    for (const c of r.created) this.nodes.set(toHex(c.hash), c.node);
     return r;
   }
 }
@@ -106,6 +106,67 @@ describe('orphaned nodes are never live', () => {
           walk(r.root);
           for (const o of r.orphaned) if (live.has(hex(o))) return false;
           root = r.root;
+        }
+        return true;
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+/** A store that addresses nodes by reference, as the node's StateStore does, and prunes what a batch replaced. */
+class RefStore implements SmtNodeReader {
+  nodes = new Map<number, SmtNode>();
+  next = 0;
+  getNode(_h: Uint8Array, ref?: number) {
+    return ref === undefined ? undefined : this.nodes.get(ref);
+  }
+}
+
+describe('nodes addressed by reference', () => {
+  it('give the same roots and proofs as nodes addressed by hash; the replaced references are exactly the dead nodes (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(op, { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 8 }), (batches) => {
+        const byHash = new MemStore();
+        const byRef = new RefStore();
+        let hRoot = ZERO_HASH;
+        let rRoot = ZERO_HASH;
+        let rootRef = 0;
+        const model = new Map<string, Uint8Array>();
+        for (const b of batches) {
+          hRoot = byHash.apply(hRoot, b).root;
+          const r = smtApply(byRef, rRoot, b, { allocate: () => ++byRef.next, rootRef });
+          for (const c of r.created) byRef.nodes.set(c.ref!, c.node);
+          for (const dead of r.orphanedRefs) byRef.nodes.delete(dead);
+          rRoot = r.root;
+          rootRef = r.rootRef;
+          if (toHex(rRoot) !== toHex(hRoot)) return false;
+          // nothing unreachable is left behind: the stored nodes are exactly the live ones
+          let live = 0;
+          const walk = (ref: number) => {
+            if (ref === 0) return;
+            live++;
+            const n = byRef.nodes.get(ref)!;
+            if (n.kind === 'inner') {
+              walk(n.leftRef!);
+              walk(n.rightRef!);
+            }
+          };
+          walk(rootRef);
+          if (live !== byRef.nodes.size) return false;
+          for (const u of b) {
+            if (u.value === undefined) model.delete(toHex(u.key));
+            else model.set(toHex(u.key), u.value);
+          }
+          // every key proves against the new root with only live nodes, by reference
+          for (let k = 0; k <= 40; k++) {
+            const kb = utf8ToBytes(`k${k}`);
+            const { value, proof } = smtProve(byRef, rRoot, kb, rootRef);
+            const want = model.get(toHex(kb));
+            if ((value === undefined) !== (want === undefined)) return false;
+            if (want && toHex(value!) !== toHex(want)) return false;
+            if (!smtVerify(rRoot, kb, want, proof)) return false;
+          }
         }
         return true;
       }),

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { type Ed25519, type IdentityKeys, SalusError, bytesEqual, encodeTx, precommitSignBytes, signTx, toHex } from '@salus/core';
 import { type ConsensusEngine, type DuplicateVoteEvidence, SoloEngine, encodeEvidence, systemClock, type Clock } from '@salus/consensus';
 import { openDb, type Db } from './storage/db.js';
+import { installNativeSha256 } from './crypto/native-sha256.js';
 import { StateStore } from './state/store.js';
 import { BlockStore } from './ledger/blockstore.js';
 import { Chain } from './ledger/chain.js';
@@ -74,6 +75,7 @@ export class SalusNode {
   private apiUrl = '';
 
   constructor(private readonly input: NodeInput) {
+    installNativeSha256();
     this.opts = mergeOptions(input.options);
     this.clock = input.clock ?? systemClock;
     this.log = input.logger ?? pino({ level: this.opts.log.level }, destination(2));

@@ -52,8 +52,7 @@ const VALUE_QUERIES: readonly { table: string; sql: string }[] = [
   { table: 'tx_index', sql: "SELECT height AS h, hash AS v, 'hash' AS c FROM tx_index" },
   { table: 'valsets', sql: "SELECT height AS h, validators AS v, 'validators' AS c FROM valsets" },
   { table: 'smt_roots', sql: "SELECT NULL AS h, root AS v, 'root' AS c FROM smt_roots" },
-  { table: 'smt_orphans', sql: "SELECT NULL AS h, hash AS v, 'hash' AS c FROM smt_orphans" },
-  { table: 'smt_orphans_version', sql: "SELECT NULL AS h, hash AS v, 'hash' AS c FROM smt_orphans" },
+  { table: 'smt_stale', sql: "SELECT NULL AS h, refs AS v, 'refs' AS c FROM smt_stale" },
   { table: 'meta', sql: "SELECT NULL AS h, v AS v, k AS c FROM meta" },
 ];
 
@@ -92,10 +91,8 @@ const CONTENT_QUERIES = [
   'SELECT * FROM txs ORDER BY height, idx',
   'SELECT * FROM tx_index ORDER BY hash',
   'SELECT * FROM state ORDER BY key',
-  'SELECT * FROM smt_nodes ORDER BY hash',
-  'SELECT * FROM smt_orphans ORDER BY hash',
-  // the secondary index, read on its own (a covering scan), so a changed index entry counts too
-  'SELECT version, hash FROM smt_orphans INDEXED BY smt_orphans_version ORDER BY version, hash',
+  'SELECT * FROM smt_nodes ORDER BY ref',
+  'SELECT * FROM smt_stale ORDER BY version',
   'SELECT * FROM valsets ORDER BY height',
   'SELECT * FROM smt_roots ORDER BY version',
 ];

@@ -8,6 +8,9 @@ import { registerLocalnet } from './localnet.js';
 import { registerRecords } from './records.js';
 import { registerFhir } from './fhir.js';
 import { MODULES } from '../app/modules.js';
+import { installNativeSha256 } from '../crypto/native-sha256.js';
+
+installNativeSha256();
 
 /** The salus command line. Every command has --help; errors print their code and exit 1. */
 const program = new Command()

@@ -78,7 +78,7 @@ export class TxGossip {
     }
     for (const tx of txs) {
       try {
-        this.deps.chain.submit(tx, peer);
+        this.deps.chain.offer(tx, peer);
       } catch (e) {
         if (e instanceof SalusError && FORGED.has(e.code)) {
           this.deps.p2p.report(peer, BAD_TX_PENALTY, `tx gossip: ${e.message}`);

@@ -26,6 +26,9 @@ import { buf, u8 } from '../storage/db.js';
 import type { StateStore } from '../state/store.js';
 import { readStored, type BlockStore } from './blockstore.js';
 import { Mempool, type PendingTx } from '../mempool/mempool.js';
+import { CommitWaits, type Receipt } from './commit-waits.js';
+
+export type { Receipt } from './commit-waits.js';
 import { decode } from '@salus/core';
 import { type Application, encodeResult, resultsRoot, type TxResult, type Genesis } from '@salus/module';
 
@@ -36,12 +39,16 @@ export interface ChainOptions {
   readonly mempoolBytesMax: number;
 }
 
-export interface Receipt {
-  readonly hash: string;
-  readonly height: number;
-  readonly index: number;
-  readonly result: TxResult;
+interface ValidatedBlock {
+  /** the header's hash */
+  readonly id: Uint8Array;
+  /** the transaction bytes it was checked with */
+  readonly txsRef: readonly Uint8Array[];
+  readonly txs: SignedTx[];
+  readonly hashes: Uint8Array[];
+  readonly hexes: string[];
 }
+
 
 export interface ChainEvents {
   onBlock?(header: BlockHeader, results: readonly TxResult[]): void;
@@ -56,10 +63,11 @@ export interface ChainEvents {
  */
 export class Chain implements ConsensusHost {
   readonly mempool: Mempool;
-  private readonly waiters = new Map<string, ((r: Receipt) => void)[]>();
-  private heightWaiters: { readonly height: number; readonly done: () => void }[] = [];
+  private readonly waits = new CommitWaits();
   private readonly verified = new Set<string>();
   private last: { header: BlockHeader; hash: Uint8Array; resultsRoot: Uint8Array } | undefined;
+  /** the last block that passed validateProposal, with its decoded transactions (a proposal is validated, then committed) */
+  private lastValidated: ValidatedBlock | undefined;
   private readonly s;
 
   constructor(
@@ -149,54 +157,48 @@ export class Chain implements ConsensusHost {
 
   /** Admission: stateless checks, signature, then the application's checkTx. Returns the hash. */
   submit(bytes: Uint8Array, origin?: string): string {
-    // The duplicate check comes before the signature check: gossip delivers each transaction once per peer.
-    const hashHex = toHex(txHash(bytes));
+    // The duplicate checks come before the signature check: gossip delivers each transaction once per peer.
+    const hash = txHash(bytes);
+    const hashHex = toHex(hash);
     if (this.mempool.has(hashHex)) throw new SalusError('CONFLICT', 'transaction is already in the mempool', { hash: hashHex });
-    const { tx, hash } = checkTxStateless(this.deps.ed, bytes, this.chainId);
     if (this.deps.blocks.findTx(hash)) throw new SalusError('NONCE_REPLAYED', 'transaction is already committed', { hash: hashHex });
+    this.admit(bytes, hash, hashHex, origin);
+    return hashHex;
+  }
+
+  /**
+   * Gossip's way in: a transaction this node already holds or has committed is skipped without
+   * building an error (the common case: flood gossip brings each one from several peers, and
+   * after a commit). Anything else is admitted as `submit` does, and its errors thrown.
+   */
+  offer(bytes: Uint8Array, origin: string): void {
+    const hash = txHash(bytes);
+    const hashHex = toHex(hash);
+    if (this.mempool.has(hashHex) || this.deps.blocks.findTx(hash)) return;
+    this.admit(bytes, hash, hashHex, origin);
+  }
+
+  private admit(bytes: Uint8Array, hash: Uint8Array, hashHex: string, origin: string | undefined): void {
+    const { tx } = checkTxStateless(this.deps.ed, bytes, this.chainId);
     this.mempool.ensureRoom(bytes.length);
     this.deps.app.checkTx(tx, hash, this.nextBlock());
     this.mempool.add({ hash, hashHex, bytes, tx });
     this.verified.add(hashHex);
     this.deps.events?.onTxAdmitted?.(bytes, hashHex, origin);
-    return hashHex;
   }
 
+  /** Resolves with the receipt once the transaction is committed here, or rejects with TIMEOUT. */
   waitForCommit(hashHex: string, timeoutMs: number): Promise<Receipt> {
     const found = this.receipt(hashHex);
     if (found) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const list = this.waiters.get(hashHex) ?? [];
-      const timer = setTimeout(() => {
-        const l = this.waiters.get(hashHex);
-        if (l) {
-          l.splice(l.indexOf(done), 1);
-          if (l.length === 0) this.waiters.delete(hashHex);
-        }
-        reject(new SalusError('TIMEOUT', `transaction ${hashHex} not committed within ${timeoutMs} ms`, { hash: hashHex }));
-      }, timeoutMs);
-      const done = (r: Receipt) => {
-        clearTimeout(timer);
-        resolve(r);
-      };
-      list.push(done);
-      this.waiters.set(hashHex, list);
-    });
+    return this.waits.forTx(hashHex, timeoutMs);
   }
 
   /** Resolves once block `height` is committed here, or rejects with TIMEOUT (bounded: at most 10,000 waiters). */
   waitForHeight(height: number, timeoutMs: number): Promise<void> {
     if (this.lastHeight() >= height) return Promise.resolve();
     if (height > this.lastHeight() + 1000) return Promise.reject(new SalusError('INVALID_FIELD', `height ${height} is far beyond this node's ${this.lastHeight()}`, { height }));
-    if (this.heightWaiters.length >= 10_000) return Promise.reject(new SalusError('TOO_MANY_REQUESTS', 'too many requests wait for a height; retry shortly'));
-    return new Promise((resolve, reject) => {
-      const w = { height, done: () => (clearTimeout(timer), resolve()) };
-      const timer = setTimeout(() => {
-        this.heightWaiters = this.heightWaiters.filter((x) => x !== w);
-        reject(new SalusError('TIMEOUT', `this node has not reached height ${height} within ${timeoutMs} ms`, { height }));
-      }, timeoutMs);
-      this.heightWaiters.push(w);
-    });
+    return this.waits.forHeight(height, timeoutMs);
   }
 
   receipt(hashHex: string): Receipt | undefined {
@@ -227,10 +229,18 @@ export class Chain implements ConsensusHost {
 
   /**
    * Checks a proposed block against the chain tip: hash link, height, time, roots and validator
-   * set (not who proposes it: a locked block is re-proposed by others). Returns the decoded transactions. Its commit is checked by validateBlock.
+   * set (not who proposes it: a locked block is re-proposed by others). Returns the decoded
+   * transactions. Its commit is checked by validateBlock. The last block validated is remembered
+   * with its decoded transactions, so committing it does not decode them again, and transactions
+   * already in the mempool are taken from there instead of being decoded at all.
    */
   validateProposal(block: Block, o: { timeMax?: number } = {}): SignedTx[] {
+    return this.validated(block, o).txs;
+  }
+
+  private validated(block: Block, o: { timeMax?: number }): ValidatedBlock {
     const { header } = block;
+    const id = headerHash(header);
     const expect = (ok: boolean, what: string) => {
       if (!ok) throw new SalusError('CORRUPT_DATA', `block ${header.height}: ${what}`, { height: header.height, object: what });
     };
@@ -239,26 +249,43 @@ export class Chain implements ConsensusHost {
     expect(bytesEqual(header.prevHash, this.last?.hash ?? ZERO32), 'previous block hash');
     expect(header.time > this.lastBlockTime(), 'time');
     if (o.timeMax !== undefined) expect(header.time <= o.timeMax, 'time too far ahead');
+    const seen = this.lastValidated;
+    // the same header (hash) over the same tip, with the same transaction bytes: its roots were checked already
+    if (seen && bytesEqual(seen.id, id) && sameTxs(seen.txsRef, block.txs)) return seen;
     expect(header.txCount === block.txs.length, 'transaction count');
     expect(bytesEqual(header.txRoot, merkleRoot(block.txs)), 'transactions root');
     expect(bytesEqual(header.appHash, this.deps.state.root), 'app hash');
     expect(bytesEqual(header.lastResultsHash, this.last?.resultsRoot ?? EMPTY_ROOT), 'results hash');
     expect(bytesEqual(header.validatorsHash, validatorsHash(this.validatorsFor(header.height))), 'validator set');
-    return block.txs.map((b) => decodeTx(b));
+    const hashes: Uint8Array[] = [];
+    const hexes: string[] = [];
+    const txs = block.txs.map((b) => {
+      const hash = txHash(b);
+      const hex = toHex(hash);
+      hashes.push(hash);
+      hexes.push(hex);
+      return this.mempool.get(hex)?.tx ?? decodeTx(b);
+    });
+    const out: ValidatedBlock = { id, txsRef: block.txs, txs, hashes, hexes };
+    this.lastValidated = out;
+    return out;
   }
 
   /** Checks a block against the chain tip (hash link, roots, validator set) and its commit. */
   validateBlock(block: Block, commit: Commit): SignedTx[] {
-    const txs = this.validateProposal(block);
+    return this.validatedWithCommit(block, commit).txs;
+  }
+
+  private validatedWithCommit(block: Block, commit: Commit): ValidatedBlock {
+    const v = this.validated(block, {});
     verifyCommit(this.deps.ed, block.header, commit, this.validatorsFor(block.header.height));
-    return txs;
+    return v;
   }
 
   commitBlock(block: Block, commit: Commit): void {
-    const decoded = this.validateBlock(block, commit);
+    const { txs: decoded, hashes, hexes, id } = this.validatedWithCommit(block, commit);
+    this.lastValidated = undefined;
     const { header } = block;
-    const hashes = block.txs.map(txHash);
-    const hexes = hashes.map(toHex);
     const out = this.deps.app.executeBlock({
       height: header.height,
       time: header.time,
@@ -277,26 +304,15 @@ export class Chain implements ConsensusHost {
       state.reload();
       throw e;
     }
-    this.last = { header, hash: headerHash(header), resultsRoot: rRoot };
+    this.last = { header, hash: id, resultsRoot: rRoot };
     for (const h of hexes) this.verified.delete(h);
-    this.recheck(hashes);
+    this.recheck(hexes);
     this.deps.events?.onBlock?.(header, out.results);
-    if (this.heightWaiters.length > 0) {
-      const due = this.heightWaiters.filter((w) => w.height <= header.height);
-      this.heightWaiters = this.heightWaiters.filter((w) => w.height > header.height);
-      for (const w of due) w.done();
-    }
-    for (let i = 0; i < hexes.length; i++) {
-      const ws = this.waiters.get(hexes[i]!);
-      if (!ws) continue;
-      this.waiters.delete(hexes[i]!);
-      const r: Receipt = { hash: hexes[i]!, height: header.height, index: i, result: out.results[i]! };
-      for (const w of ws) w(r);
-    }
+    this.waits.committed(header.height, hexes, out.results);
   }
 
   /** After a commit the remaining mempool transactions are re-checked against the new state. */
-  private recheck(committed: readonly Uint8Array[]): void {
+  private recheck(committed: readonly string[]): void {
     const rest: PendingTx[] = this.mempool.removeCommitted(committed);
     this.deps.app.resetCheckState();
     const next = this.nextBlock();
@@ -309,4 +325,12 @@ export class Chain implements ConsensusHost {
       }
     }
   }
+}
+
+/** Byte comparison of two transaction lists: far cheaper than hashing them into a Merkle root again. */
+function sameTxs(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!bytesEqual(a[i]!, b[i]!)) return false;
+  return true;
 }

@@ -30,8 +30,8 @@ const TABLES: readonly [string, string][] = [
   ['tx_index', 'hash'],
   ['valsets', 'height'],
   ['state', 'key'],
-  ['smt_nodes', 'hash'],
-  ['smt_orphans', 'hash'],
+  ['smt_nodes', 'ref'],
+  ['smt_stale', 'version'],
   ['smt_roots', 'version'],
 ];
 

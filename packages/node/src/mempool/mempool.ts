@@ -1,4 +1,4 @@
-import { type SignedTx, SalusError, toHex } from '@salus/core';
+import { type SignedTx, SalusError } from '@salus/core';
 
 export interface MempoolOptions {
   readonly txsMax: number;
@@ -34,6 +34,10 @@ export class Mempool {
     return this.byHash.has(hashHex);
   }
 
+  get(hashHex: string): PendingTx | undefined {
+    return this.byHash.get(hashHex);
+  }
+
   ensureRoom(bytes: number): void {
     if (this.byHash.size >= this.opts.txsMax || this.bytes + bytes > this.opts.bytesMax) {
       throw new SalusError('MEMPOOL_FULL', `mempool holds ${this.byHash.size} transactions (${this.bytes} bytes); retry later`);
@@ -59,9 +63,8 @@ export class Mempool {
   }
 
   /** Removes committed transactions; returns the rest, in order, for re-checking. */
-  removeCommitted(hashes: readonly Uint8Array[]): PendingTx[] {
-    for (const h of hashes) {
-      const id = toHex(h);
+  removeCommitted(hashHexes: readonly string[]): PendingTx[] {
+    for (const id of hashHexes) {
       const p = this.byHash.get(id);
       if (p) {
         this.byHash.delete(id);

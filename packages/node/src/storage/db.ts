@@ -8,7 +8,7 @@ import { SalusError } from '@salus/core';
  */
 export type Db = Database.Database;
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID;
@@ -16,11 +16,10 @@ CREATE TABLE IF NOT EXISTS blocks (height INTEGER PRIMARY KEY, hash BLOB NOT NUL
 CREATE TABLE IF NOT EXISTS txs (height INTEGER NOT NULL, idx INTEGER NOT NULL, tx BLOB NOT NULL, result BLOB NOT NULL, PRIMARY KEY (height, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tx_index (hash BLOB PRIMARY KEY, height INTEGER NOT NULL, idx INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS smt_nodes (hash BLOB PRIMARY KEY, node BLOB NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS smt_orphans (hash BLOB PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS smt_orphans_version ON smt_orphans (version);
+CREATE TABLE IF NOT EXISTS smt_nodes (ref INTEGER PRIMARY KEY, node BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS smt_stale (version INTEGER PRIMARY KEY, refs BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS valsets (height INTEGER PRIMARY KEY, validators BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS smt_roots (version INTEGER PRIMARY KEY, root BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS smt_roots (version INTEGER PRIMARY KEY, root BLOB NOT NULL, ref INTEGER NOT NULL);
 `;
 
 export interface OpenOptions {
@@ -37,6 +36,12 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
       db.pragma('synchronous = FULL');
     }
     db.pragma('cache_size = -32000');
+    // An older build's data directory is named as such before its tables are compared.
+    const hasMeta = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta'").get() !== undefined;
+    const older = hasMeta ? db.prepare<[], { v: Buffer }>("SELECT v FROM meta WHERE k = 'schema'").get() : undefined;
+    if (older && older.v.toString() !== String(SCHEMA_VERSION)) {
+      throw new SalusError('CORRUPT_DATA', `data directory has schema ${older.v.toString()}, this build reads ${SCHEMA_VERSION}: it was made by another build of Salus; there is no migration, so start from a new data directory (for the local network, remove its directory)`);
+    }
     if (!opts.readonly) db.exec(SCHEMA);
     const stored = new Set(schemaOf(db));
     if (!expectedSchema().every((x) => stored.has(x))) throw new SalusError('CORRUPT_DATA', `the tables of ${file} differ from the schema this build reads`);

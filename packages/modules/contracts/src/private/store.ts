@@ -1,12 +1,12 @@
 import Database from 'better-sqlite3';
-import { SalusError, ZERO_HASH, decode, encode, fromHex, smtApply, smtProve, toHex, utf8ToBytes, type SmtLookup, type SmtNode, type SmtNodeReader } from '@salus/core';
+import { SalusError, ZERO_HASH, decode, encode, fromHex, smtApply, smtProve, toHex, utf8ToBytes, type SmtCreated, type SmtLookup, type SmtNode, type SmtNodeReader } from '@salus/core';
 
 export type PrivateWrites = ReadonlyMap<string, Uint8Array | null>;
 
 /** A private call's effect, computed before it is committed: the new root and the tree nodes that make it. */
 export interface PrivatePreview {
   readonly root: string;
-  readonly created: ReadonlyMap<string, { hash: Uint8Array; node: SmtNode }>;
+  readonly created: readonly SmtCreated[];
 }
 
 /**
