@@ -8,6 +8,7 @@ import {
   SalusError,
   decodeCommit,
   decodeHeader,
+  encode,
   fromHex,
   pureEd25519,
   toHex,
@@ -23,6 +24,9 @@ export interface TxResult {
   /** gas the transaction used, for metered modules (contracts) */
   readonly gasUsed?: number;
 }
+
+/** One transaction's answer in a batch submission. */
+export type TxBatchResult = { readonly hash: string; readonly status: 'pending' } | { readonly status: 'rejected'; readonly error: { readonly code: string; readonly message: string } };
 
 export interface Receipt {
   readonly hash: string;
@@ -122,6 +126,14 @@ export class SalusClient {
 
   submit(bytes: Uint8Array, wait: 'commit' | 'none' = 'commit'): Promise<Receipt | { hash: string; status: 'pending' }> {
     return this.request('POST', `/v1/txs?wait=${wait}`, { cbor: bytes });
+  }
+
+  /**
+   * Submits many signed transactions in one request (at most 1,000): each is admitted or refused on
+   * its own, in order; the answers say which (admission, not commit: wait on the hashes).
+   */
+  async submitBatch(txs: readonly Uint8Array[]): Promise<TxBatchResult[]> {
+    return (await this.request<{ results: TxBatchResult[] }>('POST', '/v1/txs/batch', { cbor: encode(txs as Uint8Array[]) })).results;
   }
 
   /** Builds, signs, submits a transaction and waits for its commit; throws if its execution failed. */

@@ -163,3 +163,50 @@ describe('bad input gets a typed error and changes nothing', () => {
     expect((await fetch(`${t.url}/v1/blocks/-1`)).status).toBe(400);
   });
 });
+
+describe('batch submission', () => {
+  async function postBatch(body: BodyInit, type = 'application/cbor') {
+    const res = await fetch(`${t.url}/v1/txs/batch`, { method: 'POST', body, headers: { 'content-type': type } });
+    return { status: res.status, body: (await res.json()) as { results?: { hash?: string; status: string; error?: { code: string } }[]; error?: { code: string } } };
+  }
+
+  it('admits each transaction on its own: the good ones commit, a bad signature and a duplicate are refused by name', async () => {
+    const members = [Wallet.create(), Wallet.create(), Wallet.create()];
+    const n = await nextNonce(t.admin);
+    const good = members.map((m, i) => build(t.admin, n + i, 'identity', 'add_member', memberPayload(t.orgId, m)).bytes);
+    const forged = Uint8Array.from(build(t.admin, n + 3, 'identity', 'add_member', memberPayload(t.orgId, Wallet.create())).bytes);
+    forged[forged.length - 1]! ^= 0x01;
+    const results = await t.client.submitBatch([good[0]!, good[1]!, forged, good[1]!, good[2]!]);
+    expect(results.map((r) => r.status)).toEqual(['pending', 'pending', 'rejected', 'rejected', 'pending']);
+    expect(results[2]).toMatchObject({ error: { code: 'BAD_SIGNATURE' } });
+    expect(results[3]).toMatchObject({ error: { code: 'CONFLICT' } });
+    const hashes = [results[0], results[1], results[4]].map((r) => (r as { hash: string }).hash);
+    for (const hash of hashes) {
+      for (let i = 0; i < 200 && ((await t.client.getTx(hash)) as { status: string }).status !== 'committed'; i++) await new Promise((res) => setTimeout(res, 20));
+      expect(await t.client.getTx(hash)).toMatchObject({ status: 'committed', result: { code: 'OK' } });
+    }
+  });
+
+  it('JSON batches of hex work too; an empty batch admits nothing', async () => {
+    const n = await nextNonce(t.admin);
+    const tx = build(t.admin, n, 'identity', 'add_member', memberPayload(t.orgId, Wallet.create())).bytes;
+    const r = await postBatch(JSON.stringify({ txs: [toHex(tx)] }), 'application/json');
+    expect(r.status).toBe(200);
+    expect(r.body.results).toEqual([{ hash: expect.stringMatching(/^[0-9a-f]{64}$/), status: 'pending' }]);
+    expect((await postBatch(encode([]) as unknown as BodyInit)).body.results).toEqual([]);
+  });
+
+  it('a malformed batch is refused whole, with a typed error, and the node keeps serving', async () => {
+    const before = await t.client.status();
+    expect(await postBatch(new Uint8Array([0x82, 0x41]) as unknown as BodyInit)).toMatchObject({ status: 400, body: { error: { code: 'MALFORMED_ENCODING' } } });
+    expect(await postBatch(encode({ txs: [] }) as unknown as BodyInit)).toMatchObject({ status: 400, body: { error: { code: 'INVALID_FIELD' } } });
+    expect(await postBatch(encode([1, 2]) as unknown as BodyInit)).toMatchObject({ status: 400, body: { error: { code: 'INVALID_FIELD' } } });
+    expect(await postBatch('{"txs": "x"}', 'application/json')).toMatchObject({ status: 400, body: { error: { code: 'INVALID_FIELD' } } });
+    expect(await postBatch('{"txs": ["zz"]}', 'application/json')).toMatchObject({ status: 400, body: { error: { code: 'MALFORMED_ENCODING' } } });
+    const tooMany = encode(Array.from({ length: 1001 }, () => new Uint8Array([1])));
+    expect(await postBatch(tooMany as unknown as BodyInit)).toMatchObject({ status: 413, body: { error: { code: 'OVERSIZE' } } });
+    expect(await postBatch(new Uint8Array(9 * 1024 * 1024) as unknown as BodyInit)).toMatchObject({ status: 413 });
+    const after = await t.client.status();
+    expect(after.mempool.size).toBeLessThanOrEqual(before.mempool.size);
+  });
+});

@@ -18,7 +18,7 @@ describe('README', () => {
   const snippets = () => [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 
   async function run(snippet: string, tail: string): Promise<Record<string, unknown>> {
-    const code = snippet.replace('http://127.0.0.1:26657', t.url).replaceAll("'hospital-1'", `'${t.orgId}'`) + tail;
+    const code = snippet.replace('http://127.0.0.1:26657', t.url).replaceAll("'hospital-1'", `'${t.orgId}'`).replaceAll("chainId: 'salus-localnet'", "chainId: 'salus-test'") + tail;
     // Written inside the workspace so that '@salus/client' resolves as it does for a user of the repo.
     const file = join(root, 'packages/node/test', `.readme-snippet-${process.pid}.mjs`);
     writeFileSync(file, code);
@@ -31,8 +31,9 @@ describe('README', () => {
   }
 
   it('its SDK snippet runs against a node and verifies the proof', async () => {
-    const out = await run(snippets()[0]!, '\nconsole.log(JSON.stringify({ height: proven.height, code: receipt.result.code }));\n');
+    const out = await run(snippets()[0]!, '\nconsole.log(JSON.stringify({ height: proven.height, code: receipt.result.code, batch: answers.map((a) => a.status) }));\n');
     expect(out.code).toBe('OK');
+    expect(out.batch).toEqual(['pending']);
     expect(out.height).toBeGreaterThan(0);
   });
 

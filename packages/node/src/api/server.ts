@@ -9,6 +9,7 @@ import type { ApiOptions } from '../config/options.js';
 import type { Metrics } from './metrics.js';
 import { commitView, headerView, jsonView, validatorsView } from './views.js';
 import { installErrorHandler } from './errors.js';
+import { registerTxBatch } from './tx-batch.js';
 import type { VerifyReport } from '../ledger/verify.js';
 import type { Application, AppModule, RouteServices, TxResult, WallClock } from '@salus/module';
 
@@ -127,6 +128,8 @@ export async function createApi(opts: ApiOptions, d: ApiDeps): Promise<FastifyIn
       return { ...receipt, status: 'committed' };
     },
   );
+
+  registerTxBatch(app, d);
 
   app.get<{ Params: { key: string } }>(
     '/v1/accounts/:key',
