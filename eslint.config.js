@@ -47,6 +47,9 @@ export default tseslint.config(
       'packages/modules/identity/src/**/*.ts',
       'packages/modules/governance/src/**/*.ts',
       'packages/modules/evidence/src/**/*.ts',
+      // the anchors module's deterministic half (its batcher service and CLI run on the node and may)
+      'packages/modules/anchors/src/{errors,params}.ts',
+      'packages/modules/anchors/src/module/{handlers,payloads,state,routes}.ts',
     ],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'net', 'http', 'crypto', 'os', 'path'], message: 'core, consensus, client, the module contract and these modules are pure: no Node modules.' }] }],

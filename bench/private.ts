@@ -1,6 +1,6 @@
 // The private-execution benchmark: the commit latency a private contract call adds over the same
 // contract logic called publicly, on a 4-validator FAST localnet of real processes (`salus start
-// --home` on homes made by initLocalnet, as bench/records.mjs and bench/fhir.mjs start them: Tendermint
+// --home` on homes made by initLocalnet, as bench/records.ts and bench/fhir.ts start them: Tendermint
 // BFT over mutual-TLS loopback links, FAST consensus timeouts: propose 800 ms, prevote/precommit
 // 300 ms, commitDelay 20 ms, emptyBlockWait 300 ms; not the production defaults).
 //
@@ -9,7 +9,7 @@
 //   node bench/out/ts/private.js --rates 100,40,20 --measure-s 30 --rounds 2
 //   node bench/out/ts/private.js --only private --rates 20 --cpu-prof-node 0
 //                                                       a V8 CPU profile of validator 0 (a party) in
-//                                                       bench/out/prof-private/ (bench/cpuprofile-summary.mjs)
+//                                                       bench/out/prof-private/ (bench/out/ts/cpuprofile-summary.js)
 //
 // Target (the project's issue): private execution of a claims-sized call (10 KB input, 2 parties)
 // adds <= 30 ms to commit latency on the 4-validator localnet at 100 calls/s. It is judged at
@@ -53,88 +53,19 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ContractsClient, PrivateContractsClient, SalusClient, Wallet, type Receipt } from '@salus/client';
 import { bundleContract } from '@salus/contracts';
-import { encode, toHex, type Canonical, type KeyWrap } from '@salus/core';
+import { encode, toHex, type Canonical } from '@salus/core';
 import { createNativeEd25519 } from '@salus/node';
 
-// ---------------------------------------------------------------------------------------------
-// bench/lib.mjs (plain JS, no declarations): the helpers used here, typed
+import { fail, emit, log, runMain } from './lib/cli.js';
+import { parseQuickFlags } from './lib/flags.js';
+import { startFastLocalnet, startLocalnetBench, stopFastLocalnet } from './lib/localnet.js';
+import { loadMeter } from './lib/machine.js';
+import { createNativeKeyWrap } from './lib/native-crypto.js';
+import { OUT_DIR, ROOT_DIR } from './lib/paths.js';
+import { figureSummary, localnetResult, setFiguresAndLoad, writeResultFile, type Figure } from './lib/results.js';
+import { latencyStats, round, type LatencyStats as Stats } from './lib/stats.js';
 
-interface Flags {
-  quick: boolean;
-  rates: string;
-  targetRate: number;
-  streams: number;
-  streamIntervalMs: number;
-  only: string;
-  warmS: number;
-  measureS: number;
-  rounds: number;
-  inputBytes: number;
-  submitNodes: string;
-  gas: number;
-  attempts: number;
-  targetAddedMs: number;
-  logLevel: string;
-  cpuProfNode: number;
-  cpuProfDir: string;
-  out: string;
-  keep: boolean;
-}
-interface NodeInit {
-  readonly index: number;
-  readonly home: string;
-  readonly org: string;
-  readonly nodeId: string;
-}
-interface Net {
-  readonly nodesInit: readonly NodeInit[];
-  readonly orgs: readonly string[];
-  readonly crashes: readonly unknown[];
-  url(i: number): string;
-  nodeCpu(): number[];
-  getJson(u: string, timeoutMs?: number): Promise<unknown>;
-}
-interface Meter {
-  stop(extraCpuMs?: number): Record<string, unknown>;
-}
-interface Stats {
-  n: number;
-  p50: number | null;
-  p90: number | null;
-  p99: number | null;
-  max: number | null;
-}
-interface Figure {
-  figure: string;
-  target: string | null;
-  measured: unknown;
-  met: boolean | null;
-  [k: string]: unknown;
-}
-type Result = Record<string, unknown> & { phases: Record<string, unknown>; load?: Record<string, unknown> };
-interface Lib {
-  BENCH_DIR: string;
-  parseQuickFlags(defaults: Omit<Flags, 'quick'>, quick: Partial<Flags>): Flags;
-  startLocalnetBench(o: { prefix: string; keep: boolean; tag: string }): { dir: string; track: unknown; cleanup(): void; meter: Meter; mach: unknown };
-  startFastLocalnet(o: { dir: string; track: unknown; tag: string; logLevel: string; cpuProfNode: number; cpuProfDir: string }): Promise<Net>;
-  stopFastLocalnet(net: Net, tag: string, result: Result): Promise<number[]>;
-  localnetResult(o: { bench: string; description: string; mach: unknown; flags: Flags; orgs: readonly string[]; setupHead?: object; setup: object }): Result;
-  setFiguresAndLoad(o: { result: Result; fig: Record<string, Figure>; crashes: readonly unknown[]; meter: Meter; validatorCpuS: number[]; extraCpuS?: number; note: string }): void;
-  figureSummary(fig: Record<string, Figure>, before?: object, after?: object): unknown;
-  writeResultFile(result: Result, out: string, tag: string): void;
-  latencyStats(xs: number[]): Stats;
-  loadMeter(): Meter;
-  emit(result: unknown): void;
-  log(...parts: unknown[]): void;
-  fail(message: string): never;
-  round(x: number, digits?: number): number;
-}
-
-// compiled to bench/out/ts/: bench/ is two folders up, the project's root three
-const lib = (await import(new URL('../../lib.mjs', import.meta.url).href)) as Lib;
-const { createNativeKeyWrap } = (await import(new URL('../../../packages/node/dist/crypto/native-hpke.js', import.meta.url).href)) as { createNativeKeyWrap(): KeyWrap };
-const COVERAGE_ENTRY = new URL('../../../contracts/coverage/coverage.ts', import.meta.url).pathname;
-const { log, fail, round, latencyStats } = lib;
+const COVERAGE_ENTRY = join(ROOT_DIR, 'contracts/coverage/coverage.ts');
 
 const TAG = 'private';
 const now = () => performance.now();
@@ -314,7 +245,7 @@ class BenchError extends Error {
 }
 
 async function main(): Promise<void> {
-  const flags = lib.parseQuickFlags(
+  const flags = parseQuickFlags(
     {
       rates: '20,100',
       targetRate: 100,
@@ -331,8 +262,8 @@ async function main(): Promise<void> {
       targetAddedMs: 30,
       logLevel: 'warn',
       cpuProfNode: -1,
-      cpuProfDir: join(lib.BENCH_DIR, 'out', 'prof-private'),
-      out: join(lib.BENCH_DIR, 'out'),
+      cpuProfDir: join(OUT_DIR, 'prof-private'),
+      out: OUT_DIR,
       keep: false,
     },
     // --quick
@@ -346,7 +277,7 @@ async function main(): Promise<void> {
   if (!['', 'public', 'private'].includes(flags.only)) fail('--only is public or private (for profiling one kind)');
   /** the streams a rate uses: one call every --stream-interval-ms each, at most --streams (the instances set up) */
   const activeFor = (rate: number) => Math.min(flags.streams, Math.max(1, Math.round((rate * flags.streamIntervalMs) / 1000)));
-  const { dir, track, meter, mach, cleanup } = lib.startLocalnetBench({ prefix: 'salus-bench-private-', keep: flags.keep, tag: TAG });
+  const { dir, track, meter, mach, cleanup } = startLocalnetBench({ prefix: 'salus-bench-private-', keep: flags.keep, tag: TAG });
 
   // the client's own crypto: native Ed25519 and HPKE, as the nodes use them
   const ed = createNativeEd25519();
@@ -354,7 +285,7 @@ async function main(): Promise<void> {
 
   // ---------------------------------------------------------------------------------------------
   // 1. the network
-  const net = await lib.startFastLocalnet({ dir, track, tag: TAG, logLevel: flags.logLevel, cpuProfNode: flags.cpuProfNode, cpuProfDir: flags.cpuProfDir });
+  const net = await startFastLocalnet({ dir, track, tag: TAG, logLevel: flags.logLevel, cpuProfNode: flags.cpuProfNode, cpuProfDir: flags.cpuProfDir });
   const { nodesInit, orgs, url } = net;
   const nodeOfHost = new Map([0, 1, 2, 3].map((i) => [new URL(url(i)).host, i]));
   const clients = [0, 1, 2, 3].map((i) => new SalusClient({ url: url(i), ed }));
@@ -441,13 +372,13 @@ async function main(): Promise<void> {
     let self0 = process.cpuUsage();
     let h0 = 0;
     let tm0 = tMeasure;
-    let machine = lib.loadMeter();
+    let machine = loadMeter();
     const marker = (async () => {
       await sleep(tMeasure - now());
       tm0 = now();
       cpu0 = net.nodeCpu();
       self0 = process.cpuUsage();
-      machine = lib.loadMeter();
+      machine = loadMeter();
       h0 = await heightOf(0);
     })();
     let cpu1: number[] = [];
@@ -578,7 +509,7 @@ async function main(): Promise<void> {
 
   // ---------------------------------------------------------------------------------------------
   // 5. stop, figures
-  const result = lib.localnetResult({
+  const result = localnetResult({
     bench: 'private',
     description: 'the commit latency private execution adds: a claims-sized call (coverage.submit, ~10 KB input) of a private contract with 2 parties (PrivateContractsClient.call) vs the same contract logic called publicly (ContractsClient.call), at the same offered rate in the same run, on 4 validator processes (Tendermint BFT, FAST timeouts)',
     mach,
@@ -606,7 +537,7 @@ async function main(): Promise<void> {
     return rest;
   };
   for (const b of byRate) result.phases[`rate_${b.rate}`] = { offered_calls_per_s: b.rate, streams: b.streams, public: strip(b.aggs.public), private: strip(b.aggs.private), comparison: b.comparison };
-  const validatorCpuS = await lib.stopFastLocalnet(net, TAG, result);
+  const validatorCpuS = await stopFastLocalnet(net, TAG, result);
 
   const fig: Record<string, Figure> = {};
   const T = flags.targetAddedMs;
@@ -640,10 +571,10 @@ async function main(): Promise<void> {
     fig[`rate${suffix}`] = { figure: `achieved calls/s at ${b.rate} offered (committed calls started in the window)`, target: `>= ${round(keep, 1)} (95% of offered)`, measured: rates_, met: Object.values(rates_).every((x) => x >= keep) };
     fig[`failures${suffix}`] = { figure: `failed calls in the windows at ${b.rate} calls/s`, target: '0', measured: { ...(P ? { private: P.failures } : {}), ...(Q ? { public: Q.failures } : {}) }, met: nFail(P?.failures) + nFail(Q?.failures) === 0 };
   }
-  lib.setFiguresAndLoad({ result, fig, crashes: net.crashes, meter, validatorCpuS, note: 'bench_busy_cores counts this process (the clients) and the 4 validators; others_busy_cores is the rest of the machine' });
-  result.summary = lib.figureSummary(fig);
-  lib.writeResultFile(result, flags.out, TAG);
-  lib.emit(result);
+  setFiguresAndLoad({ result, fig, crashes: net.crashes, meter, validatorCpuS, note: 'bench_busy_cores counts this process (the clients) and the 4 validators; others_busy_cores is the rest of the machine' });
+  result.summary = figureSummary(fig);
+  writeResultFile(result, flags.out, TAG);
+  emit(result);
   cleanup();
   process.exit(0);
 }
@@ -664,4 +595,4 @@ async function sendBatch(client: SalusClient, wallet: Wallet, chainId: string, i
   }
 }
 
-await main();
+runMain(main);

@@ -162,10 +162,12 @@ export class SalusClient {
   }
 
   private bundle(b: ProofBundle): { header: BlockHeader; commit: Commit; validators: Validator[] } {
-    const validators = this.opts.trustedValidators
-      ? [...this.opts.trustedValidators]
-      : b.validators.map((v) => ({ pubKey: fromHex(v.pubKey, 32), power: v.power }));
-    return { header: decodeHeader(fromHex(b.header.raw)), commit: decodeCommit(fromHex(b.commit.raw)), validators };
+    return { header: decodeHeader(fromHex(b.header.raw)), commit: decodeCommit(fromHex(b.commit.raw)), validators: this.validatorsOf(b) };
+  }
+
+  /** The validator set a proof is checked against: the trusted one if given, else the one the node names. */
+  validatorsOf(b: ProofBundle): Validator[] {
+    return this.opts.trustedValidators ? [...this.opts.trustedValidators] : b.validators.map((v) => ({ pubKey: fromHex(v.pubKey, 32), power: v.power }));
   }
 
   /** Fetches a transaction and verifies its inclusion proof and its block's commit; throws BAD_PROOF/BAD_COMMIT. */

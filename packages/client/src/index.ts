@@ -8,3 +8,8 @@ export * from './records/purposes.js';
 export * from './contracts.js';
 export * from './private-input.js';
 export * from './private-contracts.js';
+export * from './anchors/item.js';
+export * from './anchors/tree.js';
+export * from './anchors/receipt.js';
+export * from './anchors/proof.js';
+export * from './anchors/client.js';

@@ -19,6 +19,7 @@ import {
   txHash,
 } from '@salus/core';
 import { openBlobs, openKeyring, rewrap } from './records/crypto.js';
+import { signItem, type AnchorItem, type ItemInput } from './anchors/item.js';
 
 export interface WalletJson {
   readonly type: 'salus-identity-keys';
@@ -99,6 +100,11 @@ export class Wallet {
 
   openKeyring(bytes: Uint8Array, patient: string): Promise<Uint8Array> {
     return openKeyring(bytes, this.keys.encryption.publicKey, this.keys.encryption.secretKey, patient, this.keyWrap);
+  }
+
+  /** Signs an item to anchor in a batch (layer 2: `AnchorsClient`), under the `anchor-item` domain. */
+  signAnchorItem(chainId: string, item: ItemInput): AnchorItem {
+    return signItem(this.ed, this.keys.signing.secretKey, this.keys.signing.publicKey, chainId, item);
   }
 
   /** Builds and signs a transaction; returns it with its canonical bytes and hash. */

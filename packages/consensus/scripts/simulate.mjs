@@ -62,13 +62,15 @@ let runs = 0;
 let failures = 0;
 for (const scenario of scenarios) {
   const t0 = performance.now();
-  const agg = { failed: 0, heights: 0, virtualMs: 0, evidence: 0, signRefused: 0, synced: 0, restarts: 0, crashesSignedUnsent: 0 };
+  const agg = { failed: 0, heights: 0, virtualMs: 0, evidence: 0, proposalEvidence: 0, signRefused: 0, synced: 0, restarts: 0, crashesSignedUnsent: 0, badParts: 0, partRequests: 0 };
+  const metrics = {};
   for (const seed of seeds) {
     const r = runSimulation(scenario, seed, { ed25519, onTrace: args.verbose ? (l) => console.log(l) : undefined });
     runs++;
     agg.heights += Math.min(...r.honest.map((i) => r.committed[i]));
     agg.virtualMs += r.virtualMs;
-    for (const k of ['evidence', 'signRefused', 'synced', 'restarts', 'crashesSignedUnsent']) agg[k] += r.totals[k];
+    for (const k of ['evidence', 'proposalEvidence', 'signRefused', 'synced', 'restarts', 'crashesSignedUnsent', 'badParts', 'partRequests']) agg[k] += r.totals[k];
+    for (const [k, x] of Object.entries(r.metrics)) (metrics[k] ??= []).push(x);
     if (args.verbose || !r.ok) {
       console.log(JSON.stringify({ scenario: r.scenario, seed, ok: r.ok, committed: r.committed, virtualMs: r.virtualMs, gstMs: r.gstMs, events: r.events, network: r.network, totals: r.totals }));
     }
@@ -85,8 +87,14 @@ for (const scenario of scenarios) {
   console.log(
     `${scenario.name.padEnd(20)} ${n} seeds, ${n - agg.failed} ok, in ${((performance.now() - t0) / 1000).toFixed(1)} s:` +
       ` honest min height ${(agg.heights / n).toFixed(1)}, virtual ${(agg.virtualMs / n / 1000).toFixed(1)} s (averages);` +
-      ` evidence ${agg.evidence}, signer refusals ${agg.signRefused}, synced blocks ${agg.synced}, restarts ${agg.restarts}, crashes between sign and send ${agg.crashesSignedUnsent}`,
+      ` evidence ${agg.evidence} (of proposals ${agg.proposalEvidence}), signer refusals ${agg.signRefused}, synced blocks ${agg.synced}, restarts ${agg.restarts}, crashes between sign and send ${agg.crashesSignedUnsent},` +
+      ` part requests ${agg.partRequests}, bad parts ${agg.badParts}`,
   );
+  for (const [k, xs] of Object.entries(metrics)) {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const f = (x) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
+    console.log(`  ${k.padEnd(18)} min ${f(sorted[0])}  p50 ${f(sorted[Math.floor(sorted.length / 2)])}  mean ${f(xs.reduce((a, b) => a + b, 0) / xs.length)}  p99 ${f(sorted[Math.floor(sorted.length * 0.99)])}  max ${f(sorted.at(-1))}`);
+  }
 }
 console.log(`${runs} runs, ${failures} failures, ${((performance.now() - started) / 1000).toFixed(1)} s`);
 process.exit(failures > 0 ? 1 : 0);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { encode } from '@salus/core';
 import {
-  type ConsensusMessage,
   type TendermintInput,
+  type WireMessage,
+  blockPart,
   codecLimits,
   decodeEvidence,
   decodeInput,
@@ -15,7 +16,7 @@ import {
 import { CHAIN, Fixture, blockOf, ed, hashOf, ofKind } from './helpers/fixture.js';
 
 const fx = new Fixture({ n: 4, me: 0 });
-const limits = { ...codecLimits(CHAIN), blockBytesMax: 1024 };
+const limits = { ...codecLimits(CHAIN), blockBytesMax: 1024, blockPartBytes: 256 };
 const vote = fx.vote(1, 'precommit', 2, hashOf('A'));
 const nilVote = fx.vote(2, 'prevote', 0, null);
 const proposal = fx.proposal(3, hashOf('A'), 1);
@@ -28,15 +29,36 @@ const code = (f: () => unknown) => {
   return 'none';
 };
 
+const big = new Uint8Array(600).map((_, i) => i % 251);
+const part = { height: 1, round: 3, root: proposal.parts.root, part: blockPart(big, 256, 1) };
+
 describe('message codec', () => {
-  it('round-trips proposals and votes (nil included)', () => {
+  it('round-trips proposals (without their block), votes (nil included), block parts and part requests', () => {
     for (const m of [
       { kind: 'vote', vote },
       { kind: 'vote', vote: nilVote },
-      { kind: 'proposal', proposal, block: blockOf('A') },
-    ] as ConsensusMessage[]) {
+      { kind: 'proposal', proposal },
+      { kind: 'blockPart', part },
+      { kind: 'partRequest', request: { height: 1, round: 3, root: proposal.parts.root, indices: [0, 2] } },
+    ] as WireMessage[]) {
       expect(decodeMessage(encodeMessage(CHAIN, m), limits)).toEqual(m);
     }
+  });
+  it('refuses part sets larger than a block may be, parts larger than a part, and bad proofs or indices', () => {
+    const obj = { chainId: CHAIN, kind: 'proposal', height: 1, round: 3, polRound: 1, blockHash: proposal.blockHash, parts: { total: 4, root: proposal.parts.root }, proposer: proposal.proposer, signature: proposal.signature };
+    expect(decodeMessage(encode(obj), limits)).toMatchObject({ kind: 'proposal' });
+    expect(code(() => decodeMessage(encode({ ...obj, parts: { total: 5, root: proposal.parts.root } }), limits))).toBe('INVALID_FIELD'); // 1024 / 256 = 4 parts at most
+    expect(code(() => decodeMessage(encode({ ...obj, parts: { total: 0, root: proposal.parts.root } }), limits))).toBe('INVALID_FIELD');
+    expect(code(() => decodeMessage(encode({ ...obj, parts: { total: 1, root: new Uint8Array(31) } }), limits))).toBe('INVALID_FIELD');
+    expect(code(() => decodeMessage(encode({ ...obj, parts: { total: 1, root: proposal.parts.root, extra: 1 } }), limits))).toBe('INVALID_FIELD');
+    const p = { chainId: CHAIN, kind: 'blockPart', height: 1, round: 3, root: part.root, index: 1, bytes: part.part.bytes, proof: [...part.part.proof] };
+    expect(code(() => decodeMessage(encode({ ...p, bytes: new Uint8Array(257) }), limits))).toBe('OVERSIZE');
+    expect(code(() => decodeMessage(encode({ ...p, index: 4 }), limits))).toBe('INVALID_FIELD');
+    expect(code(() => decodeMessage(encode({ ...p, proof: [new Uint8Array(33)] }), limits))).toBe('INVALID_FIELD');
+    expect(code(() => decodeMessage(encode({ ...p, proof: Array.from({ length: 21 }, () => new Uint8Array(32)) }), limits))).toBe('INVALID_FIELD');
+    const r = { chainId: CHAIN, kind: 'partRequest', height: 1, round: 3, root: part.root, indices: [0] };
+    expect(code(() => decodeMessage(encode({ ...r, indices: [4] }), limits))).toBe('INVALID_FIELD');
+    expect(code(() => decodeMessage(encode({ ...r, indices: Array.from({ length: 1025 }, () => 0) }), limits))).toBe('INVALID_FIELD');
   });
   it('refuses malformed, non-canonical, truncated and unknown-field encodings', () => {
     const good = encodeMessage(CHAIN, { kind: 'vote', vote });
@@ -57,15 +79,14 @@ describe('message codec', () => {
     const swapped = new Uint8Array([0xa2, 0x61, 0x62, 0x01, 0x61, 0x61, 0x02]);
     expect(code(() => decodeMessage(swapped, limits))).toBe('MALFORMED_ENCODING');
   });
-  it('refuses a proposal with a polRound not before its round', () => {
-    const p = { chainId: CHAIN, kind: 'proposal', height: 1, round: 2, polRound: 2, blockHash: proposal.blockHash, proposer: proposal.proposer, signature: proposal.signature, block: blockOf('A') };
+  it('refuses a proposal with a polRound not before its round, or with its block inside', () => {
+    const p = { chainId: CHAIN, kind: 'proposal', height: 1, round: 2, polRound: 2, blockHash: proposal.blockHash, parts: { total: 1, root: proposal.parts.root }, proposer: proposal.proposer, signature: proposal.signature };
     expect(code(() => decodeMessage(encode(p), limits))).toBe('INVALID_FIELD');
     expect(code(() => decodeMessage(encode({ ...p, polRound: -2 }), limits))).toBe('INVALID_FIELD');
+    expect(code(() => decodeMessage(encode({ ...p, polRound: 1, block: blockOf('A') }), limits))).toBe('INVALID_FIELD');
   });
-  it('refuses oversize blocks and messages', () => {
-    const big = encodeMessage(CHAIN, { kind: 'proposal', proposal, block: new Uint8Array(1025) });
-    expect(code(() => decodeMessage(big, limits))).toBe('OVERSIZE');
-    expect(code(() => decodeMessage(new Uint8Array(1024 + 2048), limits))).toBe('OVERSIZE');
+  it('refuses oversize messages from their length', () => {
+    expect(code(() => decodeMessage(new Uint8Array(8 * 1024 + 1024 + 1), limits))).toBe('OVERSIZE');
   });
   it('refuses a message for another chain', () => {
     const other = encodeMessage('other-chain', { kind: 'vote', vote });

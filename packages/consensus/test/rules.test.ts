@@ -149,7 +149,7 @@ describe('line 49: decide', () => {
     fx2.start();
     fx2.propose(0, 'A', { valid: true });
     fx2.feed({ kind: 'timeout', height: 1, round: 0, step: 'prevote' });
-    fx2.votes(fx2.others(), 'precommit', 1, null); // f+1 in round 1: skip to round 1
+    fx2.votes(fx2.others().slice(0, 2), 'precommit', 1, null); // f+1 in round 1: skip to round 1
     expect(fx2.m.status().round).toBe(1);
     const [d2] = ofKind(fx2.votes(fx2.others(), 'precommit', 0, hashOf('A')), 'decide');
     expect(d2).toMatchObject({ round: 0, blockHash: hashOf('A') });
@@ -199,6 +199,29 @@ describe('timeouts', () => {
       ms.push(...ofKind(eff, 'scheduleTimeout').filter((e) => e.step === 'propose').map((e) => e.ms));
     }
     expect(ms).toEqual([110, 120, 130, 140, 150]);
+  });
+});
+
+describe('2f+1 nil precommits', () => {
+  it('end the round at once: no value can be decided in it any more', () => {
+    const fx = make();
+    fx.start();
+    fx.feed({ kind: 'timeout', height: 1, round: 0, step: 'propose' }); // own prevote nil
+    fx.votes(others(fx, 2), 'prevote', 0, null); // own precommit nil
+    expect(fx.m.status()).toMatchObject({ round: 0, step: 'precommit' });
+    const eff = fx.votes(others(fx, 1), 'precommit', 0, null);
+    expect(fx.m.status()).toMatchObject({ round: 0 });
+    const eff2 = fx.votes([others(fx, 2)[1]!], 'precommit', 0, null);
+    expect(fx.m.status()).toMatchObject({ round: 1, step: 'propose' });
+    expect(ofKind([...eff, ...eff2], 'scheduleTimeout').map((e) => `${e.step}@${e.round}`)).toEqual(['precommit@0', 'propose@1']);
+  });
+  it('2f+1 precommits that are not all nil still wait for the precommit timeout (line 47)', () => {
+    const fx = make();
+    fx.start();
+    fx.propose(0, 'A');
+    fx.votes(others(fx, 1), 'precommit', 0, hashOf('A'));
+    fx.votes(others(fx, 3).slice(1), 'precommit', 0, null);
+    expect(fx.m.status()).toMatchObject({ round: 0 });
   });
 });
 

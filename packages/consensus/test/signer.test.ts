@@ -15,7 +15,7 @@ import { CHAIN, ed, hashOf, makeKeys } from './helpers/fixture.js';
 
 const [key] = makeKeys(1, 7);
 const vote = (type: 'prevote' | 'precommit', height: number, round: number, blockHash: Uint8Array | null): SignRequest => ({ kind: 'vote', chainId: CHAIN, type, height, round, blockHash });
-const proposal = (height: number, round: number, blockHash: Uint8Array, polRound = -1): SignRequest => ({ kind: 'proposal', chainId: CHAIN, height, round, polRound, blockHash });
+const proposal = (height: number, round: number, blockHash: Uint8Array, polRound = -1): SignRequest => ({ kind: 'proposal', chainId: CHAIN, height, round, polRound, blockHash, parts: { total: 1, root: hashOf('parts') } });
 
 describe('the double-sign guard (privval)', () => {
   it('signs increasing height/round/step and refuses a conflicting vote', () => {

@@ -44,7 +44,7 @@ describe('simulator harness', () => {
   });
 
   it('a seed replays exactly', () => {
-    for (const name of ['crash-4', 'byz-equivocate-4']) {
+    for (const name of ['crash-4', 'byz-equivocate-4', 'down-4', 'parts-lossy-4']) {
       const s = scenarioByName(name)!;
       const a = runSimulation(s, 7, { ed25519: ed });
       const b = runSimulation(s, 7, { ed25519: ed });

@@ -3,8 +3,12 @@ import { encode, type Canonical } from './encoding.js';
 import type { Ed25519 } from './ed25519.js';
 import { SalusError } from './errors.js';
 
-/** What a signature may be over: one domain per kind of signed object, so no signature is reusable as another. */
-export type SignDomain = 'tx' | 'vote' | 'proposal' | 'disclosure' | 'challenge' | 'request' | 'endorsement';
+/**
+ * What a signature may be over: one domain per kind of signed object, so no signature is reusable as
+ * another. `anchor-item` is an item a submitter has anchored in a batch (layer 2); `anchor-receipt`
+ * the anchoring node's promise to put items in a batch by a deadline.
+ */
+export type SignDomain = 'tx' | 'vote' | 'proposal' | 'disclosure' | 'challenge' | 'request' | 'endorsement' | 'anchor-item' | 'anchor-receipt';
 
 export const MAX_CHAIN_ID_LENGTH = 64;
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pino, destination, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { type Ed25519, type IdentityKeys, SalusError, bytesEqual, encodeTx, precommitSignBytes, signTx, toHex } from '@salus/core';
-import { type ConsensusEngine, type DuplicateVoteEvidence, SoloEngine, encodeEvidence, systemClock, type Clock } from '@salus/consensus';
+import { type ConsensusEngine, type ConsensusEvidence, SoloEngine, encodeEvidence, offenceOf, systemClock, type Clock } from '@salus/consensus';
 import { openDb, type Db } from './storage/db.js';
 import { installNativeSha256 } from './crypto/native-sha256.js';
 import { StateStore } from './state/store.js';
@@ -202,7 +202,7 @@ export class SalusNode {
       });
     } else {
       const bft = this.opts.bft;
-      const p2p = new P2P({ ...this.opts.p2p, networkId: chainId }, { keys, logger: this.log, channels: nodeChannels(bft.tendermint.blockBytesMax), allowedKeys: this.allowedPeerKeys() });
+      const p2p = new P2P({ ...this.opts.p2p, networkId: chainId }, { keys, logger: this.log, channels: nodeChannels(bft.tendermint.blockBytesMax, bft.tendermint.blockPartBytes), allowedKeys: this.allowedPeerKeys() });
       this.p2p = p2p;
       const bound = await p2p.start();
       p2pAddress = `${bound.host}:${bound.port}`;
@@ -226,7 +226,8 @@ export class SalusNode {
       this.driver = driver;
       this.engine = driver;
       this.sync = new BlockSync(bft, { chain: this.chain, blocks: this.blocks, p2p, clock, log: this.log.child({ mod: 'sync' }), onAdvanced: () => driver.chainAdvanced(), bytesMax: bft.tendermint.blockBytesMax });
-      this.txGossip = new TxGossip(bft, { chain: this.chain, p2p, clock, log: this.log });
+      const sync = this.sync;
+      this.txGossip = new TxGossip(bft, { chain: this.chain, p2p, clock, log: this.log, catchingUp: () => sync.catchingUp });
     }
     this.api = await createApi(this.opts.api, {
       chain: this.chain,
@@ -287,8 +288,8 @@ export class SalusNode {
     );
   }
 
-  /** Double signing seen by consensus goes on the ledger as an evidence transaction signed by this node. */
-  private submitEvidence(ev: DuplicateVoteEvidence): void {
+  /** Double signing seen by consensus (two votes, or two proposals for one round) goes on the ledger as an evidence transaction signed by this node. */
+  private submitEvidence(ev: ConsensusEvidence): void {
     const { chainId } = this.input.genesis;
     const keys = this.input.nodeKeys;
     try {
@@ -296,9 +297,10 @@ export class SalusNode {
       const payload = { evidence: encodeEvidence(chainId, ev) };
       const tx = signTx(this.ed, keys.signing.secretKey, { chainId, signer: keys.signing.publicKey, nonce, module: 'evidence', type: 'submit', payload });
       const hash = this.chain.submit(encodeTx(tx));
-      this.log.warn({ validator: toHex(ev.voteA.validator).slice(0, 16), height: ev.voteA.height, tx: hash }, 'double signing: evidence submitted');
+      const o = offenceOf(ev);
+      this.log.warn({ validator: toHex(o.validator).slice(0, 16), height: o.height, round: o.round, type: o.type, tx: hash }, 'double signing: evidence submitted');
     } catch (e) {
-      // Another node's evidence for the same votes may already be on the ledger or in the mempool.
+      // Another node's evidence for the same offence may already be on the ledger or in the mempool.
       this.log.info({ reason: (e as Error).message }, 'double signing: evidence not submitted');
     }
   }

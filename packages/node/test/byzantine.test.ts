@@ -1,9 +1,9 @@
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { randomBytes, toHex, utf8ToBytes } from '@salus/core';
-import { type Vote, encodeMessage, voteSignBytes } from '@salus/consensus';
+import { bytesEqual, fromHex, randomBytes, sha256, toHex, utf8ToBytes } from '@salus/core';
+import { type Vote, createValidatorSet, defaultTendermintOptions, encodeMessage, proposalSignBytes, proposerOf, splitBlock, voteSignBytes } from '@salus/consensus';
 import { initLocalnet } from '../src/config/localnet.js';
 import { readKeyFile } from '../src/config/keyfile.js';
 import { createNativeEd25519 } from '../src/crypto/native-ed25519.js';
@@ -15,9 +15,10 @@ import { FAST, type NodeProc, freePortRange, getJson, height, startNodeProcess, 
 
 /**
  * Three honest validator processes and a Byzantine fourth played by the test with the real
- * validator key: it double-signs (the evidence lands on the ledger), then sends messages no honest
- * node would (wrong chain, bad signature, malformed, far-future height). The honest nodes keep
- * committing, and the offender is scored and disconnected.
+ * validator key: it double-signs votes, then, in a round it is the proposer of, signs two proposals
+ * (both offences land on the ledger), then sends messages no honest node would (wrong chain, bad
+ * signature, malformed, far-future height). The honest nodes keep committing, and the offender is
+ * scored and disconnected.
  */
 describe('a Byzantine validator among three honest processes', () => {
   const dir = tempDir('salus-byz-');
@@ -65,6 +66,39 @@ describe('a Byzantine validator among three honest processes', () => {
     const rec = await getJson<{ offences: number; validator: string }>(`${url}/v1/evidence/faulty/${byz.nodeId}`);
     expect(rec.validator).toBe(byz.nodeId);
     expect(rec.offences).toBeGreaterThanOrEqual(1);
+
+    // Proposer equivocation: in a round of the honest nodes' height that it proposes, two signed
+    // proposals for different blocks, each followed by its parts. An honest node that holds both
+    // submits the evidence; the ledger checks it and records a 'proposal' offence.
+    const genesis = JSON.parse(readFileSync(join(nodes[0]!.home, 'genesis.json'), 'utf8')) as { validators: { pubKey: string; power: number }[] };
+    const set = createValidatorSet(genesis.validators.map((x) => ({ pubKey: fromHex(x.pubKey, 32), power: x.power })), 100);
+    const recorded: string[] = [];
+    const proposalRecorded = async () => {
+      for (const key of recorded) if ((await getJson<{ decoded?: unknown }>(`${url}/v1/state?key=${encodeURIComponent(key)}`)).decoded) return true;
+      return false;
+    };
+    await waitFor(
+      async () => {
+        const st = await getJson<{ consensus: { height: number; round: number } }>(`${url}/v1/status`);
+        const h = st.consensus.height;
+        const r = [0, 1, 2, 3].map((d) => st.consensus.round + d).find((x) => bytesEqual(proposerOf(set, h, x), keys.signing.publicKey));
+        if (r !== undefined) {
+          for (let i = 0; i < 2; i++) {
+            const block = new Uint8Array(150_000); // three parts of 64 KiB: not a block the application takes, but a signed proposal all the same
+            block.set(randomBytes(32));
+            const { header, parts } = splitBlock(block, defaultTendermintOptions.blockPartBytes);
+            const body = { height: h, round: r, polRound: -1, blockHash: sha256(block), parts: header };
+            const proposal = { ...body, proposer: keys.signing.publicKey, signature: ed.sign(keys.signing.secretKey, proposalSignBytes(chainId, body)) };
+            rogue!.broadcast(CH.proposal, encodeMessage(chainId, { kind: 'proposal', proposal }));
+            for (const part of parts) rogue!.broadcast(CH.proposal, encodeMessage(chainId, { kind: 'blockPart', part: { height: h, round: r, root: header.root, part } }));
+          }
+          recorded.push(`evidence/seen/${byz.nodeId}/${h}/${r}/proposal`);
+        }
+        return proposalRecorded();
+      },
+      30_000,
+      'the equivocating proposer to be recorded on the ledger',
+    );
 
     // Messages no honest node sends: each costs the sender; enough of them and every honest node drops the link.
     const h0 = await height(url);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Wallet } from '@salus/client';
 import { type IdentityKeys, generateIdentityKeys, randomBytes, toHex } from '@salus/core';
-import { type Vote, encodeEvidence, voteSignBytes } from '@salus/consensus';
+import { type Proposal, type Vote, encodeEvidence, partSetHeader, proposalSignBytes, voteSignBytes } from '@salus/consensus';
 import { createLedger, ed, type Ledger } from './ledger-harness.js';
 import { faultyKey } from '@salus/evidence';
 
@@ -16,6 +16,14 @@ function vote(keys: IdentityKeys, height: number, round: number, blockHash: Uint
 
 const submit = (a: Vote, b: Vote, by: Wallet = Wallet.create(ed), chainId = l.genesis.chainId) =>
   l.exec(by, 'evidence', 'submit', { evidence: encodeEvidence(chainId, { voteA: a, voteB: b }) });
+
+function proposal(keys: IdentityKeys, height: number, round: number, block: Uint8Array, polRound = -1, chainId = l.genesis.chainId): Proposal {
+  const body = { height, round, polRound, blockHash: randomBytes(32), parts: partSetHeader(block, 64 * 1024) };
+  return { ...body, proposer: keys.signing.publicKey, signature: ed.sign(keys.signing.secretKey, proposalSignBytes(chainId, body)) };
+}
+
+const submitProposals = (a: Proposal, b: Proposal, by: Wallet = Wallet.create(ed)) =>
+  l.exec(by, 'evidence', 'submit', { evidence: encodeEvidence(l.genesis.chainId, { proposalA: a, proposalB: b }) });
 
 describe('evidence of double signing', () => {
   it('records the validator as faulty, once per height, round and type, whoever submits it', () => {
@@ -47,6 +55,35 @@ describe('evidence of double signing', () => {
     const other = submit(vote(val, h, 0, randomBytes(32), 'other-chain'), vote(val, h, 0, randomBytes(32), 'other-chain'), undefined, 'other-chain');
     expect(other.code).toBe('WRONG_CHAIN');
     expect(l.exec(Wallet.create(ed), 'evidence', 'submit', { evidence: new Uint8Array([1, 2, 3]) }).code).toBe('MALFORMED_ENCODING');
+    expect(l.view().get(faultyKey(toHex(val.signing.publicKey)))).toBeUndefined();
+  });
+
+  it('records a proposer that signed two proposals for one height and round, checked again by the ledger', () => {
+    l = createLedger({ orgs: 4 });
+    l.tick();
+    const val = l.org('org-c').validator!;
+    const h = l.height;
+    const a = proposal(val, h, 1, randomBytes(100));
+    const r = submitProposals(a, proposal(val, h, 1, randomBytes(100)));
+    expect(r.code).toBe('OK');
+    expect(r.events[0]).toMatchObject({ type: 'evidence.double_sign', attributes: { validator: toHex(val.signing.publicKey), height: h, round: 1, type: 'proposal' } });
+    expect(l.view().get(faultyKey(toHex(val.signing.publicKey)))).toMatchObject({ offences: 1 });
+    expect(submitProposals(a, proposal(val, h, 1, randomBytes(100))).code).toBe('CONFLICT'); // once per height and round
+  });
+
+  it('refuses proposal evidence that is forged, a copy, of different heights, of a stranger, or from the future', () => {
+    l = createLedger({ orgs: 4 });
+    l.tick();
+    l.tick();
+    const val = l.org('org-a').validator!;
+    const stranger = generateIdentityKeys();
+    const h = l.height;
+    const a = proposal(val, h, 0, randomBytes(100));
+    expect(submitProposals(a, { ...proposal(val, h, 0, randomBytes(100)), signature: randomBytes(64) }).code).toBe('BAD_SIGNATURE');
+    expect(submitProposals(a, a).code).toBe('INVALID_FIELD');
+    expect(submitProposals(a, proposal(val, h - 1, 0, randomBytes(100))).code).toBe('INVALID_FIELD');
+    expect(submitProposals(proposal(stranger, h, 0, randomBytes(100)), proposal(stranger, h, 0, randomBytes(100))).code).toBe('INVALID_FIELD');
+    expect(submitProposals(proposal(val, h + 50, 0, randomBytes(100)), proposal(val, h + 50, 0, randomBytes(100))).code).toBe('INVALID_FIELD');
     expect(l.view().get(faultyKey(toHex(val.signing.publicKey)))).toBeUndefined();
   });
 });

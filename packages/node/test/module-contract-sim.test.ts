@@ -279,13 +279,13 @@ describe('a module under seeded consensus, one real ledger per validator', () =>
   it('holds under the stock crash-and-lossy-WAL scenario (random crashes of any validator, lost WAL tails)', () => {
     const scenario = scenarioByName('crash-lossy-wal-4')!;
     const walsDropped: number[] = [];
-    for (const seed of [4, 8]) {
+    for (const seed of [4, 2]) {
       const r = run(scenario, seed);
       checkRun(r, scenario.heights);
       expect(r.result.totals.restarts).toBeGreaterThan(1);
       walsDropped.push(r.restartLines.filter((l) => l.includes('not replayed')).length);
     }
-    // in seed 8 a validator crashed after its ledger committed a height and before the next height's
+    // in seed 2 a validator crashed after its ledger committed a height and before the next height's
     // first WAL entry: as the node's driver does, it drops that WAL and starts the next height
     expect(walsDropped).toEqual([0, 1]);
   });

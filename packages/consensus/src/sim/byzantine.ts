@@ -1,4 +1,5 @@
 import type { Ed25519 } from '@salus/core';
+import { type PartMessage, partSetHeader } from '../tendermint/parts.js';
 import { type Signer, signRequestBytes } from '../tendermint/signer.js';
 import type { ConsensusMessage, Proposal, Vote } from '../tendermint/types.js';
 import type { Prng } from './prng.js';
@@ -14,9 +15,13 @@ import type { Prng } from './prng.js';
  *  - withhold-precommits: sends proposals and prevotes, never precommits;
  *  - amnesia: ignores locks — prevotes and precommits every proposal it sees, each vote to a
  *    random subset of peers (often a single one) — the attack that locking exists to defeat (with a correct lock
- *    rule it cannot fork honest nodes; with the lock rule removed it does, in a few seeds).
+ *    rule it cannot fork honest nodes; with the lock rule removed it does, in a few seeds);
+ *  - equivocate-proposals: as proposer, signs a second block and sends each peer one of the two
+ *    proposals, one peer both (so that someone can prove it); its votes are the honest ones;
+ *  - corrupt-parts: honest, except that every other block part it sends (its own blocks' and those
+ *    it serves on request) has a byte flipped, so it fails its Merkle proof.
  */
-export type ByzantineMode = 'equivocate' | 'double-vote' | 'silent' | 'withhold-precommits' | 'amnesia';
+export type ByzantineMode = 'equivocate' | 'double-vote' | 'silent' | 'withhold-precommits' | 'amnesia' | 'equivocate-proposals' | 'corrupt-parts';
 
 export function createUnguardedSigner(ed: Ed25519, secretKey: Uint8Array): Signer {
   return { publicKey: ed.publicKey(secretKey), sign: (req) => ({ ok: true, signature: ed.sign(secretKey, signRequestBytes(req)) }) };
@@ -27,6 +32,8 @@ export interface ByzantineContext {
   readonly signer: Signer;
   readonly prng: Prng;
   readonly peers: readonly number[];
+  /** the network's block part size (an equivocator's second proposal signs its own part set) */
+  readonly partBytes: number;
   /** a second block for this height and round (equivocation) */
   makeAltBlock(height: number, round: number): { block: Uint8Array; blockHash: Uint8Array };
 }
@@ -35,6 +42,8 @@ interface Split {
   readonly hashB: Uint8Array;
   readonly altMsg: ConsensusMessage;
   readonly groupB: ReadonlySet<number>;
+  /** a peer that gets both proposals, or -1 */
+  readonly both: number;
 }
 
 export class ByzantineBehaviour {
@@ -66,7 +75,19 @@ export class ByzantineBehaviour {
       }
       case 'equivocate':
         return this.equivocate(msg);
+      case 'equivocate-proposals':
+        return msg.kind === 'proposal' ? this.equivocate(msg, true) : all(msg);
+      case 'corrupt-parts':
+        return all(msg);
     }
+  }
+
+  /** A block part on its way out: corrupt-parts flips a byte of every other one (its proof then fails). */
+  partOut(m: PartMessage): PartMessage {
+    if (this.mode !== 'corrupt-parts' || m.part.bytes.length === 0 || !this.ctx.prng.chance(0.5)) return m;
+    const bytes = m.part.bytes.slice();
+    bytes[this.ctx.prng.int(bytes.length)]! ^= 0x01;
+    return { ...m, part: { ...m.part, bytes } };
   }
 
   /** amnesia: a prevote and a precommit for every proposal seen, each to a random half of the peers or to one peer. */
@@ -82,19 +103,24 @@ export class ByzantineBehaviour {
     return out;
   }
 
-  private equivocate(msg: ConsensusMessage): { to: number; msg: ConsensusMessage }[] {
+  /** Each peer gets one of two proposals (with `oneGetsBoth`, one random peer gets both). */
+  private equivocate(msg: ConsensusMessage, oneGetsBoth = false): { to: number; msg: ConsensusMessage }[] {
     const { peers, prng } = this.ctx;
     if (msg.kind === 'proposal') {
       const p = msg.proposal;
-      const known = this.splits.get(`${p.height}/${p.round}`);
-      if (known) return peers.map((to) => ({ to, msg: known.groupB.has(to) ? known.altMsg : msg }));
-      const alt = this.ctx.makeAltBlock(p.height, p.round);
-      const res = this.ctx.signer.sign({ kind: 'proposal', chainId: this.ctx.chainId, height: p.height, round: p.round, polRound: p.polRound, blockHash: alt.blockHash });
-      if (!res.ok) return peers.map((to) => ({ to, msg }));
-      const altMsg: ConsensusMessage = { kind: 'proposal', proposal: { ...p, blockHash: alt.blockHash, signature: res.signature }, block: alt.block };
-      const groupB = new Set(peers.filter(() => prng.chance(0.5)));
-      this.splits.set(`${p.height}/${p.round}`, { hashB: alt.blockHash, altMsg, groupB });
-      return peers.map((to) => ({ to, msg: groupB.has(to) ? altMsg : msg }));
+      let split = this.splits.get(`${p.height}/${p.round}`);
+      if (!split) {
+        const alt = this.ctx.makeAltBlock(p.height, p.round);
+        const parts = partSetHeader(alt.block, this.ctx.partBytes);
+        const res = this.ctx.signer.sign({ kind: 'proposal', chainId: this.ctx.chainId, height: p.height, round: p.round, polRound: p.polRound, blockHash: alt.blockHash, parts });
+        if (!res.ok) return peers.map((to) => ({ to, msg }));
+        const altMsg: ConsensusMessage = { kind: 'proposal', proposal: { ...p, blockHash: alt.blockHash, parts, signature: res.signature }, block: alt.block };
+        const groupB = new Set(peers.filter(() => prng.chance(0.5)));
+        const both = oneGetsBoth ? prng.pick(peers) : -1;
+        this.splits.set(`${p.height}/${p.round}`, (split = { hashB: alt.blockHash, altMsg, groupB, both }));
+      }
+      const s = split;
+      return peers.flatMap((to) => (to === s.both ? [{ to, msg }, { to, msg: s.altMsg }] : [{ to, msg: s.groupB.has(to) ? s.altMsg : msg }]));
     }
     const v = msg.vote;
     const split = this.splits.get(`${v.height}/${v.round}`);

@@ -1,10 +1,12 @@
 import { type BlockHeader, type Commit, type Ed25519, type Validator, SalusError, bytesEqual, decodeHeader, toHex, verifyCommit } from '@salus/core';
+import { offenceOf, verifyEvidence } from '../tendermint/evidence.js';
 import type { SignRequest } from '../tendermint/signer.js';
+import type { ConsensusEvidence } from '../tendermint/types.js';
 import { shortHash } from './blocks.js';
 
 /** The first invariant violation ends a run. */
 export interface Violation {
-  readonly invariant: 'agreement' | 'state-agreement' | 'commit-validity' | 'double-sign' | 'liveness' | 'byzantine-bound' | 'budget' | 'crash';
+  readonly invariant: 'agreement' | 'state-agreement' | 'commit-validity' | 'double-sign' | 'evidence' | 'liveness' | 'byzantine-bound' | 'scenario' | 'budget' | 'crash';
   readonly message: string;
   readonly atMs: number;
 }
@@ -23,12 +25,18 @@ export interface LedgerState {
  * one): honest nodes agree on the block of each height; every committed block carries a commit
  * that core's verifyCommit accepts; no honest signer ever signs two conflicting messages. In host
  * mode, also: honest ledgers that executed a height agree on its app hash and results root, and
- * the next header carries both.
+ * the next header carries both. Evidence an honest node reports must verify as the ledger would
+ * check it, and accuse a Byzantine validator: never an honest one.
  */
 export class Checker {
   violation: Violation | null = null;
-  /** height → first honest decision */
-  readonly decided = new Map<number, { hash: string; node: number }>();
+  /** height → first honest decision, and when (virtual ms) */
+  readonly decided = new Map<number, { hash: string; node: number; at: number }>();
+  /** hex keys of the honest validators (set by the simulator), and the chain id evidence is checked under */
+  honestKeys: ReadonlySet<string> = new Set();
+  chainId = '';
+  /** evidence reported by honest nodes, by the kind of offence */
+  readonly evidence = { proposal: 0, vote: 0 };
   /** height → the first honest ledger's state after it (host mode) */
   readonly states = new Map<number, LedgerState>();
   private readonly signed = new Map<string, string>();
@@ -58,7 +66,7 @@ export class Checker {
     }
     const hash = toHex(blockHash);
     const first = this.decided.get(height);
-    if (first === undefined) this.decided.set(height, { hash, node });
+    if (first === undefined) this.decided.set(height, { hash, node, at: this.now() });
     else if (first.hash !== hash) {
       this.fail('agreement', `height ${height}: node ${first.node} decided ${first.hash.slice(0, 8)}, node ${node} decided ${hash.slice(0, 8)}`);
     }
@@ -81,6 +89,19 @@ export class Checker {
     else if (first.appHash !== mine.appHash || first.resultsRoot !== mine.resultsRoot) {
       this.fail('state-agreement', `height ${height}: node ${first.node} reached app hash ${first.appHash.slice(0, 8)} results ${first.resultsRoot.slice(0, 8)}, node ${node} ${mine.appHash.slice(0, 8)} results ${mine.resultsRoot.slice(0, 8)}`);
     }
+  }
+
+  /** Evidence an honest node reported: it verifies against the height's validators and accuses no honest validator. */
+  onEvidence(node: number, ev: ConsensusEvidence, validators: readonly Validator[]): void {
+    const o = offenceOf(ev);
+    try {
+      verifyEvidence(this.ed, this.chainId, ev, validators);
+    } catch (e) {
+      this.fail('evidence', `node ${node} reported evidence that does not verify (${o.type} ${o.height}/${o.round}): ${(e as Error).message}`);
+      return;
+    }
+    if (this.honestKeys.has(toHex(o.validator))) this.fail('evidence', `node ${node} accused honest validator ${shortHash(o.validator)} (${o.type} ${o.height}/${o.round})`);
+    this.evidence[o.type === 'proposal' ? 'proposal' : 'vote']++;
   }
 
   /** Every signature an honest signer hands out, across crashes and restarts. */

@@ -18,3 +18,6 @@ export * from './nodechain.js';
 export * from './diskchain.js';
 export * from './host.js';
 export type * from './ledger.js';
+export * from './metrics.js';
+export * from './relay.js';
+export * from './stats.js';

@@ -1,19 +1,24 @@
-import { encodeCommit } from '@salus/core';
+import { offenceOf } from '../tendermint/evidence.js';
 import { FutureBuffer } from '../tendermint/future.js';
 import type { TendermintEffect, TendermintInput } from '../tendermint/io.js';
 import { Tendermint } from '../tendermint/machine.js';
+import { ProposePacer } from '../tendermint/pacer.js';
 import type { TendermintStatus } from '../tendermint/status.js';
-import { type GuardedSigner, type Signer, createGuardedSigner } from '../tendermint/signer.js';
+import type { GuardedSigner, Signer } from '../tendermint/signer.js';
 import type { ConsensusMessage } from '../tendermint/types.js';
 import { replay } from '../tendermint/wal.js';
 import { decodeInput, encodeInput } from '../tendermint/walcodec.js';
 import { shortHash } from './blocks.js';
-import { ByzantineBehaviour, type ByzantineMode, createUnguardedSigner } from './byzantine.js';
+import type { ByzantineBehaviour, ByzantineMode } from './byzantine.js';
 import { DiskChain } from './diskchain.js';
 import { SimDisk } from './disk.js';
 import { HostChain } from './host.js';
 import type { Packet } from './network.js';
 import type { NodeChain } from './nodechain.js';
+import { SimRelay } from './relay.js';
+import { makeSimSigner } from './signers.js';
+import { type NodeStats, nodeStats } from './stats.js';
+import { SimSyncer } from './syncer.js';
 import type { SimWorld } from './world.js';
 
 /** Where an armed crash strikes within the next input's handling. */
@@ -22,8 +27,9 @@ export type CrashPoint = 'afterWal' | 'midEffects';
 /**
  * A simulated validator: the consensus DRIVER around one Tendermint state machine, doing what the
  * real node must do — append each input to the WAL before stepping it, validate proposals with
- * the application, execute effects (send, arm timers, build blocks, store decisions), gossip,
- * buffer next-height messages, block-sync when behind, and on restart replay its WAL.
+ * the application, execute effects (send, arm timers, build blocks, store decisions), pace its
+ * propose timeouts, gossip, move blocks in parts (`SimRelay`), buffer next-height messages,
+ * block-sync when behind (`SimSyncer`), and on restart replay its WAL.
  */
 export class SimNode {
   readonly disk = new SimDisk();
@@ -31,12 +37,15 @@ export class SimNode {
   private m: Tendermint | null = null;
   private incarnation = 0;
   private future: FutureBuffer;
-  private lastSyncRequestAt = -Infinity;
   private armed: { point: CrashPoint; after: number; loseWalTail: number } | null = null;
   private byz: ByzantineBehaviour | null = null;
   private guarded: GuardedSigner | null = null;
+  private pacer: ProposePacer;
+  private relay: SimRelay | null = null;
+  private readonly syncer: SimSyncer;
   readonly peers: number[];
-  readonly stats = { inputs: 0, rejected: 0, evidence: 0, signRefused: 0, malformed: 0, synced: 0, restarts: 0, crashes: 0, crashesAfterWal: 0, crashesSignedUnsent: 0 };
+  readonly stats: NodeStats = nodeStats();
+
   readonly pubKey: Uint8Array;
   /** its blocks: random headers on simulated disk, or a real ledger (host mode) */
   private readonly chain: NodeChain;
@@ -51,6 +60,9 @@ export class SimNode {
     this.peers = Array.from({ length: w.nodeCount }, (_, i) => i).filter((i) => i !== id);
     this.pubKey = w.ed.publicKey(secretKey);
     this.chain = w.host ? new HostChain(w, w.host.options, w.host.ledgers[id]!, (what) => this.log(what)) : new DiskChain(w, this.disk);
+    this.pacer = new ProposePacer(w.options.tendermint, this.pubKey);
+    const silent = () => this.byz?.mode === 'silent';
+    this.syncer = new SimSyncer(w, { id, chain: this.chain, honest: byzantine === null, stats: this.stats, silent, log: (what) => this.log(what), advanced: () => this.ensureHeight() });
   }
 
   get honest(): boolean {
@@ -76,7 +88,20 @@ export class SimNode {
     if (++this.incarnation > 1) this.chain.restarted();
     this.future = new FutureBuffer(this.w.options.futureBufferMax);
     const signer = this.makeSigner();
-    this.m = new Tendermint({ chainId: this.w.chainId, ed25519: this.w.ed, signer, options: this.w.options.tendermint });
+    // Pacing is soft state: a restarted node starts with the configured timeouts again.
+    this.pacer = new ProposePacer(this.w.options.tendermint, this.pubKey);
+    this.m = new Tendermint({ chainId: this.w.chainId, ed25519: this.w.ed, signer, options: this.w.options.tendermint, pacer: this.pacer });
+    const inc = this.incarnation;
+    this.relay = new SimRelay(this.w, {
+      id: this.id,
+      peers: this.peers,
+      stats: this.stats,
+      byz: this.byz,
+      machine: () => this.m,
+      committed: () => this.chain.lastHeight(),
+      alive: () => this.alive(inc),
+      receive: (msg) => this.receive(msg),
+    });
     const wal = this.disk.readWal().map((b) => decodeInput(b, this.w.options.tendermint));
     if (wal.length > 0) this.stats.restarts++;
     const inputs = this.chain.replayable(wal);
@@ -107,28 +132,10 @@ export class SimNode {
   }
 
   private makeSigner(): Signer {
-    if (this.byzantine !== null) {
-      const signer = createUnguardedSigner(this.w.ed, this.secretKey);
-      this.byz = new ByzantineBehaviour(this.byzantine, {
-        chainId: this.w.chainId,
-        signer,
-        prng: this.w.prng,
-        peers: this.peers,
-        // a stale height gets a random header, which honest nodes refuse
-        makeAltBlock: (h) => this.chain.makeBlock(h, this.pubKey, true) ?? this.w.app.makeBlock(this.w.prng, h, this.w.sched.now, null, this.pubKey),
-      });
-      return signer;
-    }
-    const inner = createGuardedSigner({ ed25519: this.w.ed, secretKey: this.secretKey, store: this.disk.signerStore() });
-    this.guarded = inner;
-    return {
-      publicKey: inner.publicKey,
-      sign: (req) => {
-        const res = inner.sign(req);
-        if (res.ok) this.w.checker.onSigned(this.id, req);
-        return res;
-      },
-    };
+    const made = makeSimSigner(this.w, { id: this.id, secretKey: this.secretKey, pubKey: this.pubKey, peers: this.peers, byzantine: this.byzantine, disk: this.disk, chain: this.chain });
+    this.byz = made.byz;
+    this.guarded = made.guarded;
+    return made.signer;
   }
 
   /**
@@ -141,7 +148,7 @@ export class SimNode {
     if (this.guarded === null || this.m === null) return;
     const votes = this.guarded.signedVotes().filter((v) => v.height === this.m!.state.height);
     for (const vote of votes) if (this.up) this.receive({ kind: 'vote', vote });
-    if (votes.length > 0 && this.up) this.send(votes.map((vote) => ({ kind: 'vote', vote })));
+    if (votes.length > 0 && this.up) this.relay!.send(votes.map((vote) => ({ kind: 'vote', vote })), false);
   }
 
   /** WAL append, then step, then effects — the order every driver must keep. */
@@ -157,6 +164,7 @@ export class SimNode {
     const [h0, r0, s0] = [before.height, before.round, before.step];
     const effects = this.m.handle(input);
     const st = this.m.state;
+    this.pacer.observe(st, input, this.w.sched.now);
     if (st.height !== h0 || st.round !== r0 || st.step !== s0) {
       this.log(`${st.height}/${st.round} ${st.step} (lock ${st.lockedRound}:${shortHash(st.lockedHash)} valid ${st.validRound}:${shortHash(st.validHash)}) after ${input.kind}`);
     }
@@ -195,10 +203,16 @@ export class SimNode {
         case 'decide':
           this.onDecide(e);
           break;
-        case 'evidence':
-          if (!replaying) this.stats.evidence++;
-          this.log(`evidence: validator ${shortHash(e.evidence.voteA.validator)} ${e.evidence.voteA.type} ${e.evidence.voteA.height}/${e.evidence.voteA.round}`);
+        case 'evidence': {
+          const o = offenceOf(e.evidence);
+          if (!replaying) {
+            this.stats.evidence++;
+            if (o.type === 'proposal') this.stats.proposalEvidence++;
+            if (this.honest) this.w.checker.onEvidence(this.id, e.evidence, this.chain.validatorsAt(o.height));
+          }
+          this.log(`evidence: validator ${shortHash(o.validator)} ${o.type} ${o.height}/${o.round}`);
           break;
+        }
         case 'rejected':
           this.stats.rejected++;
           break;
@@ -208,29 +222,11 @@ export class SimNode {
           break;
       }
     }
-    if (out.length > 0 && !noSend) this.send(out);
+    if (out.length > 0 && !noSend) this.relay!.send(out, false);
   }
 
   private alive(inc: number): boolean {
     return this.up && this.incarnation === inc;
-  }
-
-  /** Sends to every peer; an empty list still tells peers our committed height (gossip ticks). */
-  private send(msgs: readonly ConsensusMessage[]): void {
-    const committed = this.chain.lastHeight();
-    if (this.byz === null || (this.byz.mode !== 'silent' && msgs.length === 0)) {
-      const packet: Packet = { kind: 'msgs', committed, msgs: msgs.map((m) => this.w.wire.encode(m)) };
-      for (const to of this.peers) this.w.net.send(this.id, to, packet);
-      return;
-    }
-    this.sendTo(msgs.flatMap((m) => this.byz!.fanout(m)));
-  }
-
-  /** Sends each peer its own list of messages (Byzantine drivers). */
-  private sendTo(items: readonly { to: number; msg: ConsensusMessage }[]): void {
-    const per = new Map<number, Uint8Array[]>();
-    for (const { to, msg } of items) per.set(to, [...(per.get(to) ?? []), this.w.wire.encode(msg)]);
-    for (const [to, list] of per) this.w.net.send(this.id, to, { kind: 'msgs', committed: this.chain.lastHeight(), msgs: list });
   }
 
   private onDecide(e: Extract<TendermintEffect, { kind: 'decide' }>): void {
@@ -251,6 +247,7 @@ export class SimNode {
     const st = this.m.state;
     if (st.step !== 'idle' && st.height >= next) return;
     this.input({ kind: 'newHeight', height: next, validators: this.chain.validatorsAt(next) });
+    this.relay?.prune(next);
     for (const msg of this.future.take(next)) if (this.up) this.receive(msg);
   }
 
@@ -259,8 +256,8 @@ export class SimNode {
     this.w.sched.after(Math.floor(base * 0.75) + this.w.prng.int(Math.ceil(base / 2)), () => {
       if (!this.alive(inc)) return;
       const msgs = this.m!.gossip();
-      this.send(msgs);
-      if (msgs.length > 0 && this.byz !== null) this.send([]);
+      this.relay!.send(msgs, true);
+      if (msgs.length > 0 && this.byz !== null) this.relay!.send([], true);
       this.scheduleGossip(inc);
     });
   }
@@ -269,26 +266,22 @@ export class SimNode {
     if (!this.up || this.m === null) return;
     switch (p.kind) {
       case 'msgs':
-        if (p.committed > this.chain.lastHeight()) this.requestSync(from, false);
+        this.syncer.heard(from, p.committed);
         for (const bytes of p.msgs) {
           const msg = this.w.wire.decode(bytes);
           if (msg instanceof Error) this.stats.malformed++;
-          else this.receive(msg);
+          else this.relay!.onWire(from, msg);
           if (!this.up) return;
         }
         return;
-      case 'syncRequest': {
-        const b = this.chain.stored(p.height);
-        if (b && (this.byz === null || this.byz.mode !== 'silent')) {
-          this.w.net.send(this.id, from, { kind: 'syncResponse', height: p.height, block: b.block, commit: encodeCommit(b.commit), committed: this.chain.lastHeight() });
-        }
-        return;
-      }
+      case 'syncRequest':
+        return this.syncer.serve(from, p.height);
       case 'syncResponse':
-        return this.applySync(from, p);
+        return this.syncer.apply(from, p);
     }
   }
 
+  /** A vote, or a proposal with its whole block (assembled from parts): to the machine, or kept for the next height. */
   private receive(msg: ConsensusMessage): void {
     const m = this.m;
     if (m === null) return;
@@ -303,26 +296,6 @@ export class SimNode {
     if (msg.kind === 'vote') return this.input({ kind: 'vote', vote: msg.vote });
     const valid = this.chain.isValid(msg.proposal, msg.block);
     this.input({ kind: 'proposal', proposal: msg.proposal, block: msg.block, valid });
-    if (this.byz !== null && valid) this.sendTo(this.byz.onProposal(msg.proposal));
-  }
-
-  private requestSync(from: number, now: boolean): void {
-    if (!now && this.w.sched.now - this.lastSyncRequestAt < this.w.options.syncRetryMs) return;
-    this.lastSyncRequestAt = this.w.sched.now;
-    this.w.net.send(this.id, from, { kind: 'syncRequest', height: this.chain.lastHeight() + 1 });
-  }
-
-  /** Block sync: a committed block from a peer, accepted only with a commit that verifies. */
-  private applySync(from: number, p: Extract<Packet, { kind: 'syncResponse' }>): void {
-    const res = this.chain.checkSynced(p);
-    if ('refused' in res) {
-      if (p.height === this.chain.lastHeight() + 1) this.log(`sync of ${p.height} from n${from} refused: ${res.refused}`);
-      return;
-    }
-    this.stats.synced++;
-    this.log(`synced ${p.height} ${shortHash(res.commit.blockHash)} from n${from}`);
-    this.chain.store(this.id, p.height, p.block, res.commit.blockHash, res.commit, this.honest);
-    this.ensureHeight();
-    if (p.committed > this.chain.lastHeight()) this.requestSync(from, true);
+    if (this.byz !== null && valid) this.relay!.sendTo(this.byz.onProposal(msg.proposal));
   }
 }

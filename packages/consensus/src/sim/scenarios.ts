@@ -1,5 +1,7 @@
 import type { Validator } from '@salus/core';
+import type { TendermintOptions } from '../tendermint/options.js';
 import type { ByzantineMode } from './byzantine.js';
+import { type RunView, downMetrics } from './metrics.js';
 import type { NetworkOptions } from './network.js';
 import type { Prng } from './prng.js';
 
@@ -14,6 +16,8 @@ export interface FaultControl {
   crash(node: number, opts?: { point?: 'now' | 'afterWal' | 'midEffects'; loseWalTail?: number }): void;
   restart(node: number): void;
   setNetwork(opts: Partial<NetworkOptions>): void;
+  /** records a named time for the scenario's check (e.g. when a validator went down) */
+  mark(name: string, timeMs: number): void;
 }
 
 export interface Scenario {
@@ -31,6 +35,36 @@ export interface Scenario {
   readonly validatorsAt?: (height: number, base: readonly Validator[]) => readonly Validator[];
   /** schedules the faults of one run (all times < gst) */
   readonly faults?: (c: FaultControl, gstMs: number) => void;
+  /** the nodes' consensus tunables for this scenario, over the simulator's defaults */
+  readonly tendermint?: Partial<TendermintOptions>;
+  /** numbers worth reporting about a finished run (the script prints their min, mean and max over seeds) */
+  readonly metrics?: (run: RunView) => Readonly<Record<string, number>>;
+  /** a check of the finished run beyond the invariants (a bound a mechanism promises): why it failed, or null */
+  readonly check?: (run: RunView) => string | null;
+}
+
+/** One honest validator crashes at 1.0-1.4 s and stays down until GST. */
+function oneDown(c: FaultControl): void {
+  const t = c.prng.range(1000, 1400);
+  const victim = c.prng.pick(c.honest);
+  c.mark('crash', t);
+  c.at(t, () => c.crash(victim));
+}
+
+/**
+ * What the adaptive timeout promises with a validator down: the first block after the crash, and
+ * the one wait on its first turn, within the ceiling's bound; every other wait within the short
+ * timeout's bound; and at least half the pace (with 3 of 4 up, every quorum waits for the slowest
+ * of the three, so some pace is lost even with no timeout at all).
+ */
+function checkDown(run: RunView): string | null {
+  const m = downMetrics(run, run.marks.crash!);
+  const f = (x: number) => x.toFixed(1);
+  if (m.firstBlockMs > m.firstBlockBoundMs) return `first block ${m.firstBlockMs} ms after the crash, bound ${m.firstBlockBoundMs} ms`;
+  if (m.maxGapMs > m.firstBlockBoundMs) return `a gap of ${m.maxGapMs} ms between blocks with a validator down, bound ${m.firstBlockBoundMs} ms`;
+  if (m.nextGapMs > m.gapBoundMs) return `two gaps above ${m.gapBoundMs} ms between blocks with a validator down (${m.maxGapMs}, ${m.nextGapMs} ms): its turns are not skipped quickly`;
+  if (m.downPerSec < 0.5 * m.healthyPerSec) return `${f(m.downPerSec)} heights/s with a validator down, ${f(m.healthyPerSec)} before: below half`;
+  return null;
 }
 
 /** Random two-way partitions (half of them isolating one node), each lasting a while, until GST. */
@@ -162,6 +196,46 @@ export const SCENARIOS: readonly Scenario[] = [
     byzantine: { 1: 'withhold-precommits', 3: 'double-vote' },
     network: { delayMinMs: 1, delayMaxMs: 40, dropRate: 0.05 },
     heights: 5,
+  },
+  {
+    name: 'down-4',
+    description: 'one of 4 validators crashes and stays down for ~40 heights: its turns are skipped quickly (adaptive propose timeout); first block and gaps within the bounds, pace kept',
+    powers: [1, 1, 1, 1],
+    network: { delayMinMs: 1, delayMaxMs: 20 },
+    heights: 8,
+    gstMs: [3500, 3500],
+    faults: oneDown,
+    metrics: (run) => {
+      const m = downMetrics(run, run.marks.crash!);
+      return { ...m, paceRatio: m.downPerSec / m.healthyPerSec };
+    },
+    check: checkDown,
+  },
+  {
+    name: 'byz-equivocate-proposal-4',
+    description: 'f = 1 of 4: a proposer signing two proposals per round, one to each half of its peers and both to one: it is caught (proposal evidence)',
+    powers: [1, 1, 1, 1],
+    byzantine: { 1: 'equivocate-proposals' },
+    network: { delayMinMs: 1, delayMaxMs: 40 },
+    heights: 12,
+    check: (run) => (run.evidence.proposal > 0 ? null : 'no honest node reported the equivocating proposer'),
+  },
+  {
+    name: 'parts-lossy-4',
+    description: 'blocks in parts of 64 bytes (~5 per block) over a network dropping 20 % and duplicating 20 % of packets, part by part: missing parts asked for from any peer',
+    powers: [1, 1, 1, 1],
+    network: { delayMinMs: 1, delayMaxMs: 120, dropRate: 0.2, duplicateRate: 0.2 },
+    heights: 6,
+    tendermint: { blockPartBytes: 64 },
+  },
+  {
+    name: 'byz-bad-parts-4',
+    description: 'f = 1 of 4: a validator flipping a byte in every other block part (32 bytes, ~10 per block) it sends, its own or served, 5 % loss: bad parts fail their proof and are fetched again',
+    powers: [1, 1, 1, 1],
+    byzantine: { 2: 'corrupt-parts' },
+    network: { delayMinMs: 1, delayMaxMs: 40, dropRate: 0.05 },
+    heights: 6,
+    tendermint: { blockPartBytes: 32 },
   },
 ];
 

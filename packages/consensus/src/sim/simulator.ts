@@ -1,4 +1,4 @@
-import { type Ed25519, type Validator, bytesEqual, decodeBlock, pureEd25519, sha256, utf8ToBytes } from '@salus/core';
+import { type Ed25519, type Validator, bytesEqual, decodeBlock, pureEd25519, sha256, toHex, utf8ToBytes } from '@salus/core';
 import { codecLimits } from '../tendermint/codec.js';
 import { SimApp } from './blocks.js';
 import { Checker, type Violation } from './checker.js';
@@ -10,6 +10,7 @@ import { Prng } from './prng.js';
 import type { FaultControl, Scenario } from './scenarios.js';
 import { Scheduler } from './scheduler.js';
 import { Trace } from './trace.js';
+import type { RunView } from './metrics.js';
 import { cachedEd25519 } from './verifycache.js';
 import { WireCache } from './wire.js';
 import type { SimWorld } from './world.js';
@@ -63,7 +64,17 @@ export interface SimResult {
     crashes: number;
     crashesAfterWal: number;
     crashesSignedUnsent: number;
+    proposalEvidence: number;
+    badParts: number;
+    partRequests: number;
+    partsServed: number;
   };
+  /** height → when the first honest node committed it (virtual ms); index 0 unused */
+  readonly commitTimes: readonly (number | undefined)[];
+  /** times the scenario marked (e.g. 'crash') */
+  readonly marks: Readonly<Record<string, number>>;
+  /** the scenario's own numbers about the run (`Scenario.metrics`) */
+  readonly metrics: Readonly<Record<string, number>>;
   /** host mode: what the honest ledgers reached after each height 1, 2, … (hex; absent in the classic mode) */
   readonly ledger?: { readonly appHashes: readonly string[]; readonly resultsRoots: readonly string[] };
   /** the last trace lines (on failure) */
@@ -80,7 +91,8 @@ export function replayCommand(scenario: string, seed: number): string {
 
 /** One seeded run of a scenario: a pure function of (scenario, seed, options). */
 export function runSimulation(scenario: Scenario, seed: number, options: Partial<SimRunOptions> = {}): SimResult {
-  const opts = { ...defaultSimRunOptions, ...options };
+  const base0 = { ...defaultSimRunOptions, ...options };
+  const opts = scenario.tendermint ? { ...base0, node: { ...base0.node, tendermint: { ...base0.node.tendermint, ...scenario.tendermint } } } : base0;
   const prng = new Prng(seed);
   const sched = new Scheduler();
   const ed = cachedEd25519(opts.ed25519);
@@ -111,6 +123,9 @@ export function runSimulation(scenario: Scenario, seed: number, options: Partial
   };
   keys.forEach((k, i) => nodes.push(new SimNode(world, i, k, scenario.byzantine?.[i] ?? null)));
   const honest = nodes.filter((n) => n.honest).map((n) => n.id);
+  checker.chainId = chainId;
+  checker.honestKeys = new Set(honest.map((i) => toHex(nodes[i]!.pubKey)));
+  const marks: Record<string, number> = {};
 
   checkByzantineBound(scenario, nodes, validatorsAt, checker);
   const faultPrng = prng.fork();
@@ -140,6 +155,7 @@ export function runSimulation(scenario: Scenario, seed: number, options: Partial
       if (!n.up) n.start();
     },
     setNetwork: (o) => (net.options = { ...net.options, ...o }),
+    mark: (name, t) => (marks[name] = t),
   };
   scenario.faults?.(control, gst);
   const hostControl: SimHostControl = { at: (t, fn) => sched.at(t, fn), now: () => sched.now, isUp: (i) => nodes[i]!.up, committed: (i) => nodes[i]!.committed };
@@ -168,6 +184,14 @@ export function runSimulation(scenario: Scenario, seed: number, options: Partial
     } else if (sched.executed > opts.eventsMax) checker.fail('budget', `more than ${opts.eventsMax} events`);
   }
 
+  const commitTimes: (number | undefined)[] = [];
+  for (const [h, d] of checker.decided) commitTimes[h] = d.at;
+  const view: RunView = { commitTimes, marks, gstMs: gst, node: opts.node, network: net.options, evidence: checker.evidence };
+  const metrics = checker.violation === null && scenario.metrics ? scenario.metrics(view) : {};
+  if (checker.violation === null && scenario.check) {
+    const why = scenario.check(view);
+    if (why !== null) checker.fail('scenario', why);
+  }
   const sum = (f: (n: SimNode) => number): number => nodes.reduce((s, n) => s + f(n), 0);
   return {
     scenario: scenario.name,
@@ -189,7 +213,14 @@ export function runSimulation(scenario: Scenario, seed: number, options: Partial
       crashes: sum((n) => n.stats.crashes),
       crashesAfterWal: sum((n) => n.stats.crashesAfterWal),
       crashesSignedUnsent: sum((n) => n.stats.crashesSignedUnsent),
+      proposalEvidence: sum((n) => n.stats.proposalEvidence),
+      badParts: sum((n) => n.stats.badParts),
+      partRequests: sum((n) => n.stats.partRequests),
+      partsServed: sum((n) => n.stats.partsServed),
     },
+    commitTimes,
+    marks,
+    metrics,
     ...(host ? { ledger: ledgerStates(checker) } : {}),
     trace: checker.violation === null ? [] : trace.tail(),
     replay: replayCommand(scenario.name, seed),

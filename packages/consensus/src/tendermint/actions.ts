@@ -1,16 +1,19 @@
 import type { Commit, CommitSig } from '@salus/core';
 import { type MachineContext } from './context.js';
 import { timeoutMs } from './options.js';
-import { proposerIndex } from './proposer.js';
+import { partSetHeader } from './parts.js';
+import { proposerIndex, proposerOf } from './proposer.js';
 import { markSender, roundState } from './state.js';
 import type { TimeoutStep, Vote, VoteType } from './types.js';
 import { addToVoteSet, hashKey, votesFor } from './voteset.js';
 
 /** The paper's actions: StartRound, broadcast of own proposal and votes, decide, timers. */
 
+/** Arms a timeout of the current round: the configured one, or for the propose step the pacer's (adaptive) one. */
 export function scheduleTimeout(ctx: MachineContext, step: TimeoutStep): void {
-  const { s } = ctx;
-  ctx.out.push({ kind: 'scheduleTimeout', height: s.height, round: s.round, step, ms: timeoutMs(ctx.opts, step, s.round) });
+  const { s, pacer } = ctx;
+  const ms = step === 'propose' && pacer ? pacer.proposeTimeoutMs(s.height, s.round, proposerOf(s.validators, s.height, s.round)) : timeoutMs(ctx.opts, step, s.round);
+  ctx.out.push({ kind: 'scheduleTimeout', height: s.height, round: s.round, step, ms });
 }
 
 /** StartRound(round), Algorithm 1 lines 11-21. The caller evaluates the upon-rules afterwards. */
@@ -37,12 +40,14 @@ export function startRound(ctx: MachineContext, round: number): void {
 export function propose(ctx: MachineContext, block: Uint8Array, blockHash: Uint8Array, polRound: number): void {
   const { s, signer } = ctx;
   s.awaitingValue = false;
-  const res = signer.sign({ kind: 'proposal', chainId: ctx.chainId, height: s.height, round: s.round, polRound, blockHash });
+  // The block travels in parts; the proposal signs their header, so each part is checked on arrival.
+  const parts = partSetHeader(block, ctx.opts.blockPartBytes);
+  const res = signer.sign({ kind: 'proposal', chainId: ctx.chainId, height: s.height, round: s.round, polRound, blockHash, parts });
   if (!res.ok) {
     ctx.out.push({ kind: 'signRefused', height: s.height, round: s.round, what: 'proposal', reason: res.reason });
     return;
   }
-  const proposal = { height: s.height, round: s.round, polRound, blockHash, proposer: signer.publicKey, signature: res.signature };
+  const proposal = { height: s.height, round: s.round, polRound, blockHash, parts, proposer: signer.publicKey, signature: res.signature };
   const rs = roundState(s, s.round);
   if (!rs.proposals.some((p) => hashKey(p.proposal.blockHash) === hashKey(blockHash))) {
     rs.proposals.push({ proposal, block, valid: true });

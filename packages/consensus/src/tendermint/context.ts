@@ -1,6 +1,7 @@
 import type { Ed25519 } from '@salus/core';
 import type { TendermintEffect, RejectReason } from './io.js';
 import type { TendermintOptions } from './options.js';
+import type { ProposeTimeoutSource } from './pacer.js';
 import type { Signer } from './signer.js';
 import type { TendermintState } from './state.js';
 
@@ -10,6 +11,8 @@ export interface MachineContext {
   readonly opts: TendermintOptions;
   readonly ed: Ed25519;
   readonly signer: Signer;
+  /** the source of propose timeouts (adaptive pacing), if the driver keeps one */
+  readonly pacer: ProposeTimeoutSource | null;
   readonly s: TendermintState;
   readonly out: TendermintEffect[];
 }

@@ -1,6 +1,7 @@
 import { type TendermintState, peekRound } from './state.js';
-import type { ConsensusMessage } from './types.js';
+import type { ConsensusMessage, Proposal, Vote } from './types.js';
 import { indexOf } from './validators.js';
+import { sameHash, sameProposalBody } from './verify.js';
 import { type VoteSet, allVotes, hasVoteFor, hashKey, votesFor } from './voteset.js';
 
 /**
@@ -52,13 +53,22 @@ export function gossipMessages(s: TendermintState): ConsensusMessage[] {
   return out;
 }
 
-/** Whether the machine already holds this exact message (so a driver can skip WAL and step for gossip copies). */
-export function holdsMessage(s: TendermintState, msg: ConsensusMessage): boolean {
+/** A proposal (with or without its block) or a vote, as `holds` is asked about it. */
+export type HeldMessage = { readonly kind: 'proposal'; readonly proposal: Proposal } | { readonly kind: 'vote'; readonly vote: Vote };
+
+/**
+ * Whether the machine already holds this exact message (so a driver can skip WAL and step for gossip
+ * copies, and need not gather a proposal's parts). A second signed body for a block already held
+ * counts as held once its evidence was reported: its copies tell nothing new.
+ */
+export function holdsMessage(s: TendermintState, msg: HeldMessage): boolean {
   const height = msg.kind === 'proposal' ? msg.proposal.height : msg.vote.height;
   if (s.step === 'idle' || height !== s.height) return false;
   if (msg.kind === 'proposal') {
-    const key = hashKey(msg.proposal.blockHash);
-    return peekRound(s, msg.proposal.round)?.proposals.some((p) => hashKey(p.proposal.blockHash) === key) ?? false;
+    const p = msg.proposal;
+    const held = peekRound(s, p.round)?.proposals ?? [];
+    if (held.some((x) => sameProposalBody(x.proposal, p))) return true;
+    return s.reported.includes(`${indexOf(s.validators, p.proposer)}/${p.round}/proposal`) && held.some((x) => sameHash(x.proposal.blockHash, p.blockHash));
   }
   const { vote } = msg;
   const rs = peekRound(s, vote.round);

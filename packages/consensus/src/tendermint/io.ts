@@ -1,5 +1,5 @@
 import type { Commit, Validator } from '@salus/core';
-import type { ConsensusMessage, DuplicateVoteEvidence, Proposal, TimeoutStep, Vote } from './types.js';
+import type { ConsensusEvidence, ConsensusMessage, Proposal, TimeoutStep, Vote } from './types.js';
 
 /**
  * Everything that can happen to the state machine. The driver appends each input to the WAL
@@ -38,7 +38,8 @@ export type TendermintEffect =
   | { readonly kind: 'getValue'; readonly height: number; readonly round: number }
   /** the block is decided; commit holds precommits of more than 2/3 of the power for blockHash */
   | { readonly kind: 'decide'; readonly height: number; readonly round: number; readonly block: Uint8Array; readonly blockHash: Uint8Array; readonly commit: Commit }
-  | { readonly kind: 'evidence'; readonly evidence: DuplicateVoteEvidence }
+  /** double signing seen: conflicting votes, or two proposals of one proposer for one round */
+  | { readonly kind: 'evidence'; readonly evidence: ConsensusEvidence }
   | { readonly kind: 'rejected'; readonly reason: RejectReason; readonly detail: string; readonly height: number; readonly round: number }
   /** the Signer refused (double-sign guard): nothing was signed or sent */
   | { readonly kind: 'signRefused'; readonly height: number; readonly round: number; readonly what: 'proposal' | 'prevote' | 'precommit'; readonly reason: string };

@@ -1,9 +1,10 @@
 import { type Ed25519, isBytes } from '@salus/core';
 import { castVote, propose, startRound } from './actions.js';
 import { type MachineContext, reject } from './context.js';
-import { gossipMessages, holdsMessage } from './gossip.js';
+import { type HeldMessage, gossipMessages, holdsMessage } from './gossip.js';
 import type { TendermintEffect, TendermintInput } from './io.js';
 import { type TendermintOptions, defaultTendermintOptions } from './options.js';
+import type { ProposeTimeoutSource } from './pacer.js';
 import { receiveProposal, receiveVote } from './receive.js';
 import { evaluate } from './rules.js';
 import type { Signer } from './signer.js';
@@ -17,6 +18,8 @@ export interface TendermintDeps {
   readonly ed25519: Ed25519;
   readonly signer: Signer;
   readonly options?: TendermintOptions;
+  /** where propose timeouts come from (the driver's `ProposePacer`); without it, the configured ones */
+  readonly pacer?: ProposeTimeoutSource;
 }
 
 /**
@@ -28,15 +31,16 @@ export interface TendermintDeps {
  */
 export class Tendermint {
   private readonly s: TendermintState;
-  private readonly deps: Required<TendermintDeps>;
+  private readonly deps: Required<Omit<TendermintDeps, 'pacer'>> & { readonly pacer: ProposeTimeoutSource | null };
 
   constructor(deps: TendermintDeps, state?: TendermintState) {
-    this.deps = { ...deps, options: deps.options ?? defaultTendermintOptions };
+    this.deps = { ...deps, options: deps.options ?? defaultTendermintOptions, pacer: deps.pacer ?? null };
     this.s = state ?? initialState();
   }
 
   handle(input: TendermintInput): TendermintEffect[] {
-    const ctx: MachineContext = { chainId: this.deps.chainId, opts: this.deps.options, ed: this.deps.ed25519, signer: this.deps.signer, s: this.s, out: [] };
+    const { chainId, options: opts, ed25519: ed, signer, pacer } = this.deps;
+    const ctx: MachineContext = { chainId, opts, ed, signer, pacer, s: this.s, out: [] };
     switch (input.kind) {
       case 'newHeight':
         if (this.newHeight(ctx, input)) evaluate(ctx);
@@ -75,8 +79,8 @@ export class Tendermint {
     return gossipMessages(this.s);
   }
 
-  /** True if this exact message is already held: the driver may skip WAL and step for it. */
-  holds(msg: ConsensusMessage): boolean {
+  /** True if this exact message is already held: the driver may skip WAL and step for it (a proposal's block is not needed to tell). */
+  holds(msg: HeldMessage): boolean {
     return holdsMessage(this.s, msg);
   }
 

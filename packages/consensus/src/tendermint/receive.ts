@@ -4,7 +4,7 @@ import { proposerIndex } from './proposer.js';
 import { type RoundState, markSender, peekRound, roundState } from './state.js';
 import type { Proposal, Vote } from './types.js';
 import { indexOf, isOneThird } from './validators.js';
-import { verifyProposalSignature, verifyVoteSignature } from './verify.js';
+import { sameHash, sameProposalBody, verifyProposalSignature, verifyVoteSignature } from './verify.js';
 import { addToVoteSet, extraCount, hasVoteFor, hashKey, powerFor } from './voteset.js';
 
 /**
@@ -98,14 +98,26 @@ export function receiveProposal(ctx: MachineContext, proposal: Proposal, block: 
   }
   if (proposal.polRound < -1 || proposal.polRound >= round) return reject(ctx, 'malformed', `polRound ${proposal.polRound} is not before round ${round}`, height, round);
   const rs = peekRound(s, round);
-  if (rs?.proposals.some((p) => hashKey(p.proposal.blockHash) === hashKey(proposal.blockHash))) return false; // a copy
+  const sameBlock = rs?.proposals.find((p) => sameHash(p.proposal.blockHash, proposal.blockHash));
+  if (sameBlock && sameProposalBody(sameBlock.proposal, proposal)) return false; // a copy
+  const key = `${index}/${round}/proposal`;
+  if (sameBlock && s.reported.includes(key)) return false; // another body for a block held, already reported
   if (!rs?.senders[index] && !roundAllowed(ctx, index, round)) {
     return reject(ctx, 'round-too-far', `proposer opened too many rounds ahead of ${s.round}`, height, round);
   }
-  if (rs && rs.proposals.length >= opts.proposalsPerRoundMax && !hasSupport(ctx, rs, proposal.blockHash)) {
+  if (!sameBlock && rs && rs.proposals.length >= opts.proposalsPerRoundMax && !hasSupport(ctx, rs, proposal.blockHash)) {
     return reject(ctx, 'too-many-proposals', `round ${round} already holds ${rs.proposals.length} proposals`, height, round);
   }
   if (!verifyProposalSignature(ctx.ed, ctx.chainId, proposal)) return reject(ctx, 'bad-signature', `proposal for round ${round} does not verify`, height, round);
+  // A second signed proposal of the round's proposer for this height and round: it equivocated.
+  // Reported once per round, with the first one held; both bodies are signed, so the ledger can check.
+  const first = rs?.proposals[0];
+  if (first && !s.reported.includes(key)) {
+    s.reported.push(key);
+    ctx.out.push({ kind: 'evidence', evidence: { proposalA: first.proposal, proposalB: proposal } });
+  }
+  // The same block under another signed body changes nothing the rules read: evidence only.
+  if (sameBlock) return false;
   const target = roundState(s, round);
   target.proposals.push({ proposal, block, valid });
   markSender(s, target, index);

@@ -35,6 +35,14 @@ export function evaluate(ctx: MachineContext): void {
       s.fired.precommitWait = true; // line 47
       scheduleTimeout(ctx, 'precommit');
     }
+    if (isQuorum(powerFor(rs.precommits, null), s.validators.totalPower)) {
+      // Lines 47 and 65 with a precommit timeout of zero when the 2f+1 precommits are nil: no value
+      // can be decided in this round any more (a value's 2f+1 would meet the nil 2f+1 in f+1 of the
+      // power, so an honest validator would have precommitted twice), so waiting is only waiting.
+      // A round whose proposer is down then costs its propose timeout and message delays, no more.
+      startRound(ctx, s.round + 1);
+      continue;
+    }
     return;
   }
 }

@@ -1,11 +1,12 @@
 import { type Ed25519, bytesEqual, sha256 } from '@salus/core';
 import { proposalSignBytes, voteSignBytes } from './signbytes.js';
 import { SIGN_STEP, type SignStep, type SignerState, type SignerStore, emptySignerState } from './signerstate.js';
+import type { PartSetHeader } from './parts.js';
 import type { Vote, VoteType } from './types.js';
 
 /** What the state machine asks its signer to sign. */
 export type SignRequest =
-  | { readonly kind: 'proposal'; readonly chainId: string; readonly height: number; readonly round: number; readonly polRound: number; readonly blockHash: Uint8Array }
+  | { readonly kind: 'proposal'; readonly chainId: string; readonly height: number; readonly round: number; readonly polRound: number; readonly blockHash: Uint8Array; readonly parts: PartSetHeader }
   | { readonly kind: 'vote'; readonly chainId: string; readonly type: VoteType; readonly height: number; readonly round: number; readonly blockHash: Uint8Array | null };
 
 export type SignResult = { readonly ok: true; readonly signature: Uint8Array } | { readonly ok: false; readonly reason: string };

@@ -12,6 +12,7 @@ import {
   createMemorySignerStore,
   createValidatorSet,
   defaultTendermintOptions,
+  partSetHeader,
   proposalSignBytes,
   proposerIndex,
   voteSignBytes,
@@ -83,8 +84,9 @@ export class Fixture {
     return { ...body, validator: this.sorted[i]!.pubKey, signature: ed.sign(this.sorted[i]!.secretKey, voteSignBytes(CHAIN, body)) };
   }
 
-  proposal(round: number, blockHash: Uint8Array, polRound = -1, height = 1, by = this.proposerAt(height, round)): Proposal {
-    const body = { height, round, polRound, blockHash };
+  /** A proposal signed by `by` (default: the round's proposer); its part set is the block's (default: of the hash's bytes, a stand-in). */
+  proposal(round: number, blockHash: Uint8Array, polRound = -1, height = 1, by = this.proposerAt(height, round), block: Uint8Array = blockHash): Proposal {
+    const body = { height, round, polRound, blockHash, parts: partSetHeader(block, this.options.blockPartBytes) };
     return { ...body, proposer: this.sorted[by]!.pubKey, signature: ed.sign(this.sorted[by]!.secretKey, proposalSignBytes(CHAIN, body)) };
   }
 
@@ -95,7 +97,8 @@ export class Fixture {
 
   propose(round: number, label: string, opts: { polRound?: number; valid?: boolean; height?: number } = {}): TendermintEffect[] {
     const h = hashOf(label);
-    return this.feed({ kind: 'proposal', proposal: this.proposal(round, h, opts.polRound ?? -1, opts.height ?? 1), block: blockOf(label), valid: opts.valid ?? true });
+    const height = opts.height ?? 1;
+    return this.feed({ kind: 'proposal', proposal: this.proposal(round, h, opts.polRound ?? -1, height, this.proposerAt(height, round), blockOf(label)), block: blockOf(label), valid: opts.valid ?? true });
   }
 
   /** Indices of validators other than me. */

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SalusError } from '@salus/core';
@@ -9,6 +9,7 @@ import { initLocalnet, localnetExists, localnetHome } from '../config/localnet.j
 import { createNativeEd25519 } from '../crypto/native-ed25519.js';
 import { createNativeKeyWrap } from '../crypto/native-hpke.js';
 import { seedDemo, type DemoSummary } from '../demo/seed.js';
+import { seedAnchors } from '../demo/anchors.js';
 import { parseGenesis } from '@salus/module';
 
 export const LOCALNET_DIR = '.salus/localnet';
@@ -104,6 +105,17 @@ export function registerLocalnet(program: Command): void {
     });
 }
 
+/** The founding organisations with their nodes' URLs and admin wallets (organisation i runs node i). */
+function demoOrgs(dir: string, nodes: readonly Running[]) {
+  const genesis = parseGenesis(JSON.parse(readFileSync(join(nodes[0]!.home, 'genesis.json'), 'utf8')));
+  const ed = createNativeEd25519();
+  const kw = createNativeKeyWrap();
+  return genesis.organisations.map((g, i) => {
+    const n = nodes[i % nodes.length]!;
+    return { id: g.id, kind: g.kind, url: n.url!, admin: Wallet.import(JSON.parse(readFileSync(join(localnetHome(dir, i), 'keys', `${g.id}-admin.json`), 'utf8')), ed, kw) };
+  });
+}
+
 /** Demo data on first start (in <dir>/demo), and ready-to-use commands for it on every start. */
 async function demo(dir: string, nodes: readonly Running[], patients: number): Promise<void> {
   const demoDir = join(dir, 'demo');
@@ -113,17 +125,17 @@ async function demo(dir: string, nodes: readonly Running[], patients: number): P
   else {
     if (!Number.isSafeInteger(patients) || patients < 0) throw new SalusError('CONFIG', '--demo-patients must be a whole number');
     if (patients === 0) return;
-    const genesis = parseGenesis(JSON.parse(readFileSync(join(nodes[0]!.home, 'genesis.json'), 'utf8')));
-    const ed = createNativeEd25519();
-    const kw = createNativeKeyWrap();
-    const orgs = genesis.organisations.map((g, i) => {
-      const n = nodes[i % nodes.length]!;
-      return { id: g.id, kind: g.kind, url: n.url!, admin: Wallet.import(JSON.parse(readFileSync(join(localnetHome(dir, i), 'keys', `${g.id}-admin.json`), 'utf8')), ed, kw) };
-    });
+    const orgs = demoOrgs(dir, nodes);
     process.stdout.write(`Creating demo data: ${patients} synthetic patients with encrypted records (about ${Math.ceil(patients / 2)} s)…\n`);
     const started = Date.now();
     summary = await seedDemo(orgs, { patients, seed: 20261125, dir: demoDir }, (m) => process.stdout.write(`  ${m}\n`));
     process.stdout.write(`Demo data ready in ${Math.round((Date.now() - started) / 1000)} s.\n`);
+  }
+  if (!summary.anchors && summary.patients.length > 0) {
+    // a network whose demo data predates anchoring: its demo readings are anchored now
+    const hospital = demoOrgs(dir, nodes).find((x) => x.id === summary.hospital);
+    const anchors = hospital ? await seedAnchors({ url: hospital.url, org: hospital.id, admin: hospital.admin, dir: demoDir }) : undefined;
+    if (anchors) writeFileSync(file, JSON.stringify((summary = { ...summary, anchors }), null, 2) + '\n');
   }
   const p = summary.patients[0];
   if (!p) return;
@@ -154,6 +166,16 @@ async function demo(dir: string, nodes: readonly Running[], patients: number): P
             `  npx salus contract query invoices balance --args '{"provider":"${summary.contract.provider}","payer":"${summary.contract.payer}"}' --prove --node ${nodes[0]!.url}`,
             `  npx salus contract call invoices approve --args '{"id":"inv-0002"}' --key ${summary.insurer.keyFile} --node ${nodes[0]!.url}`,
             `  npx salus contract events invoices --node ${nodes[0]!.url}`,
+          ]
+        : []),
+      ...(summary.anchors
+        ? [
+            `Layer 2 anchoring (${summary.anchors.items.length} readings of ${summary.hospital}'s bedside monitor, anchored by node 0 in batch ${summary.anchors.batch}):`,
+            `  npx salus anchors proof ${summary.anchors.items[1]} --node ${summary.anchors.node} --out proof.json`,
+            `  npx salus anchors verify ${summary.anchors.proofFile} --genesis ${join(dir, 'node0', 'genesis.json')}`,
+            `  npx salus anchors submit --key ${summary.anchors.keyFile} --file ${join(dir, 'demo', 'anchors', 'readings.json')} --kind reading --node ${summary.anchors.node} --out receipts.json`,
+            `  npx salus anchors report ${summary.anchors.receiptsFile} --key ${summary.anchors.keyFile} --node ${summary.anchors.node}   # ANCHOR_KEPT: the node kept its word`,
+            `  curl ${summary.anchors.node}/v1/anchors/node`,
           ]
         : []),
       ...(summary.privateContract && summary.insurer

@@ -7,7 +7,16 @@ import type { NodeOptionsInput } from './options.js';
  */
 export const FAST_LOCAL_TIMEOUTS: NodeOptionsInput = {
   bft: {
-    tendermint: { timeoutProposeMs: 800, timeoutProposeDeltaMs: 200, timeoutPrevoteMs: 300, timeoutPrevoteDeltaMs: 200, timeoutPrecommitMs: 300, timeoutPrecommitDeltaMs: 200 },
+    tendermint: {
+      timeoutProposeMs: 800,
+      timeoutProposeDeltaMs: 200,
+      timeoutProposeFloorMs: 450,
+      timeoutProposeDownMs: 200,
+      timeoutPrevoteMs: 300,
+      timeoutPrevoteDeltaMs: 200,
+      timeoutPrecommitMs: 300,
+      timeoutPrecommitDeltaMs: 200,
+    },
     commitDelayMs: 20,
     emptyBlockWaitMs: 300,
     gossipIntervalMs: 300,

@@ -35,7 +35,7 @@ export const defaultNodeOptions: NodeOptions = {
   api: { host: '127.0.0.1', port: 26657, commitWaitMsMax: 30_000, bodyBytesMax: LIMITS.txBytesMax * 2 + 1024 },
   chain: {
     blockTxsMax: LIMITS.blockTxsMax,
-    // a proposal carries the whole block in one p2p frame: keep it under the consensus limit (bft.tendermint.blockBytesMax)
+    // blocks travel in parts, but block sync still sends a whole block in one p2p frame: keep it under the consensus limit (bft.tendermint.blockBytesMax)
     blockBytesMax: 3 * 1024 * 1024 - 128 * 1024,
     mempoolTxsMax: LIMITS.mempoolTxsMax,
     mempoolBytesMax: LIMITS.mempoolBytesMax,

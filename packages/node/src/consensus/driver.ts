@@ -1,34 +1,30 @@
 import type { Logger } from 'pino';
-import {
-  type Block,
-  type Ed25519,
-  type IdentityKeys,
-  SalusError,
-  bytesEqual,
-  decodeBlock,
-  encodeBlock,
-  headerHash,
-  toHex,
-} from '@salus/core';
+import { type Ed25519, type IdentityKeys, toHex } from '@salus/core';
 import {
   type Clock,
   type ConsensusEngine,
   type ConsensusMessage,
   type GuardedSigner,
+  type PacerStatus,
   type TendermintEffect,
   type TendermintInput,
   type TendermintStatus,
+  type WireMessage,
   FutureBuffer,
+  ProposePacer,
   Tendermint,
   codecLimits,
   createGuardedSigner,
   decodeMessage,
   encodeMessage,
+  offenceOf,
 } from '@salus/consensus';
 import type { Chain } from '../ledger/chain.js';
 import type { P2P } from '../p2p/index.js';
 import { CH } from './channels.js';
-import type { BftOptions } from './options.js';
+import { type BftOptions, consensusOptions } from './options.js';
+import { ChainBridge } from './chain-bridge.js';
+import { PartsRelay } from './parts-relay.js';
 import { FileWal } from './wal-file.js';
 import { createFileSignerStore } from './signer-file.js';
 
@@ -49,12 +45,13 @@ export interface BftDriverDeps {
   readonly walPath: string;
   readonly signerPath: string;
   readonly metrics?: DriverMetrics;
-  /** duplicate-vote evidence found by the state machine, as encoded bytes, for the evidence module */
+  /** double signing found by the state machine (two votes, or two proposals for one round), for the evidence module */
   readonly onEvidence?: (evidence: Extract<TendermintEffect, { kind: 'evidence' }>['evidence']) => void;
   readonly onFatal: (e: unknown) => void;
 }
 
 type Job =
+  | { readonly kind: 'wire'; readonly peer: string; readonly msg: WireMessage }
   | { readonly kind: 'message'; readonly peer: string; readonly msg: ConsensusMessage }
   | { readonly kind: 'input'; readonly input: TendermintInput }
   | { readonly kind: 'startHeight' };
@@ -66,20 +63,24 @@ const BAD_MESSAGE_PENALTY = 50;
  * Drives the Tendermint state machine (packages/consensus) for this node: the single writer of
  * consensus state, fed by one queue of peer messages, its own timeouts and block-proposal answers
  * (CometBFT's consensus/state.go). Every input goes to the WAL before the machine sees it; every
- * effect is carried out here: broadcasts to peers, timers, proposing a block from the mempool,
- * committing a decided block through the Chain, evidence to the evidence module.
+ * effect is carried out here: broadcasts to peers (a proposal's block in parts, `PartsRelay`),
+ * timers (the propose timeout adapted by a `ProposePacer` shown every input with this clock's
+ * time), proposing a block from the mempool, committing a decided block through the Chain,
+ * evidence to the evidence module.
  */
 export class BftDriver implements ConsensusEngine {
   private readonly wal: FileWal;
   private readonly machine: Tendermint;
   private readonly signer: GuardedSigner;
+  private readonly pacer: ProposePacer;
+  private readonly parts: PartsRelay;
+  private readonly app: ChainBridge;
   private readonly future: FutureBuffer;
   private readonly queue: Job[] = [];
   private readonly timers = new Set<unknown>();
   private readonly limits;
   private draining = false;
   private running = false;
-  private gossipTimer: unknown;
   private lastProgress = '';
   private currentPeer: string | undefined;
   private unsubscribe: (() => void)[] = [];
@@ -88,16 +89,47 @@ export class BftDriver implements ConsensusEngine {
     private readonly opts: BftOptions,
     private readonly deps: BftDriverDeps,
   ) {
-    const t = opts.tendermint;
+    const t = consensusOptions(opts);
     this.wal = new FileWal(deps.walPath, t);
     this.signer = createGuardedSigner({ ed25519: deps.ed, secretKey: deps.keys.signing.secretKey, store: createFileSignerStore(deps.signerPath, () => this.wal.flush()) });
-    this.machine = new Tendermint({ chainId: deps.chain.chainId, ed25519: deps.ed, signer: this.signer, options: t });
+    this.pacer = new ProposePacer(t, deps.keys.signing.publicKey);
+    this.machine = new Tendermint({ chainId: deps.chain.chainId, ed25519: deps.ed, signer: this.signer, options: t, pacer: this.pacer });
     this.future = new FutureBuffer(opts.futureMessagesMax);
     this.limits = codecLimits(deps.chain.chainId, t);
+    const relay = { partBytes: t.blockPartBytes, blockBytesMax: t.blockBytesMax, proposalsPerRoundMax: t.proposalsPerRoundMax, requestMs: opts.partRequestMs };
+    this.parts = new PartsRelay(relay, {
+      ...deps,
+      chainId: deps.chain.chainId,
+      machine: this.machine,
+      deliver: (peer, msgs) => msgs.forEach((msg) => this.run({ kind: 'message', peer, msg })),
+      misbehaved: (peer, reason) => deps.p2p.report(peer, BAD_MESSAGE_PENALTY, `consensus: ${reason}`),
+    });
+    this.app = new ChainBridge(opts, {
+      ...deps,
+      state: () => this.machine.state,
+      running: () => this.running,
+      later: (fn, ms) => this.later(fn, ms),
+      input: (input) => this.enqueue({ kind: 'input', input }),
+      startHeight: () => this.enqueue({ kind: 'startHeight' }),
+    });
+  }
+
+  /** Runs `fn` after `ms`, unless the driver stops first. */
+  private later(fn: () => void, ms: number): void {
+    const t = this.deps.clock.setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
   }
 
   status(): TendermintStatus {
     return this.machine.status();
+  }
+
+  /** The propose timeout's current estimate and the proposers presumed down. */
+  pacing(): PacerStatus {
+    return this.pacer.status();
   }
 
   start(): void {
@@ -120,7 +152,7 @@ export class BftDriver implements ConsensusEngine {
     } else {
       this.enqueue({ kind: 'startHeight' });
     }
-    this.gossipTimer = this.deps.clock.setTimeout(() => this.gossipTick(), this.opts.gossipIntervalMs);
+    this.later(() => this.gossipTick(), this.opts.gossipIntervalMs);
   }
 
   async stop(): Promise<void> {
@@ -128,7 +160,7 @@ export class BftDriver implements ConsensusEngine {
     for (const u of this.unsubscribe) u();
     for (const t of this.timers) this.deps.clock.clearTimeout(t);
     this.timers.clear();
-    if (this.gossipTimer !== undefined) this.deps.clock.clearTimeout(this.gossipTimer);
+    this.parts.stop();
     this.wal.close();
   }
 
@@ -138,7 +170,7 @@ export class BftDriver implements ConsensusEngine {
   }
 
   private receive(peer: string, bytes: Uint8Array): void {
-    let msg: ConsensusMessage;
+    let msg: WireMessage;
     try {
       msg = decodeMessage(bytes, this.limits);
     } catch (e) {
@@ -146,7 +178,7 @@ export class BftDriver implements ConsensusEngine {
       this.deps.metrics?.onRejected?.('malformed');
       return;
     }
-    this.enqueue({ kind: 'message', peer, msg });
+    this.enqueue({ kind: 'wire', peer, msg });
   }
 
   private enqueue(job: Job): void {
@@ -173,6 +205,7 @@ export class BftDriver implements ConsensusEngine {
   private run(job: Job): void {
     if (job.kind === 'startHeight') return this.startHeight();
     if (job.kind === 'input') return this.step(job.input);
+    if (job.kind === 'wire') return this.onWire(job.peer, job.msg);
     const { msg, peer } = job;
     const height = this.machine.state.height;
     const h = msg.kind === 'proposal' ? msg.proposal.height : msg.vote.height;
@@ -186,26 +219,23 @@ export class BftDriver implements ConsensusEngine {
     if (msg.kind === 'vote') this.deps.metrics?.onVote?.();
     this.currentPeer = peer;
     try {
-      this.step(msg.kind === 'proposal' ? { kind: 'proposal', proposal: msg.proposal, block: msg.block, valid: this.isValid(msg) } : { kind: 'vote', vote: msg.vote });
+      this.step(msg.kind === 'proposal' ? { kind: 'proposal', proposal: msg.proposal, block: msg.block, valid: this.app.isValid(msg) } : { kind: 'vote', vote: msg.vote });
     } finally {
       this.currentPeer = undefined;
     }
   }
 
-  /**
-   * The application's verdict on a proposed block: it decodes, hashes to the proposal's hash, and
-   * extends our tip. It must not depend on the round or on who proposes it: a block locked in one
-   * round is re-proposed by another validator later, with its original header.
-   */
-  private isValid(msg: Extract<ConsensusMessage, { kind: 'proposal' }>): boolean {
-    try {
-      const block = decodeBlock(msg.block, this.opts.tendermint.blockBytesMax + 1024);
-      if (!bytesEqual(headerHash(block.header), msg.proposal.blockHash)) return false;
-      this.deps.chain.validateProposal(block, { timeMax: this.deps.clock.now() + this.opts.clockDriftMsMax });
-      return true;
-    } catch (e) {
-      this.deps.log.warn({ height: msg.proposal.height, round: msg.proposal.round, reason: (e as Error).message }, 'consensus: invalid proposed block');
-      return false;
+  /** A proposal and its parts go to the relay until the block is whole; votes go straight on. */
+  private onWire(peer: string, msg: WireMessage): void {
+    switch (msg.kind) {
+      case 'vote':
+        return this.run({ kind: 'message', peer, msg });
+      case 'proposal':
+        return this.parts.onProposal(peer, msg.proposal);
+      case 'blockPart':
+        return this.parts.onPart(peer, msg.part);
+      case 'partRequest':
+        return this.parts.onRequest(peer, msg.request);
     }
   }
 
@@ -214,39 +244,40 @@ export class BftDriver implements ConsensusEngine {
     const height = chain.lastHeight() + 1;
     if (this.machine.state.step !== 'idle' && this.machine.state.height >= height) return;
     this.step({ kind: 'newHeight', height, validators: chain.validatorsFor(height) });
+    this.parts.prune(height);
     for (const msg of this.future.take(height)) this.run({ kind: 'message', peer: '', msg });
   }
 
   private step(input: TendermintInput): void {
     this.wal.append(input);
-    this.execute(this.machine.handle(input), false);
+    const effects = this.machine.handle(input);
+    this.pacer.observe(this.machine.state, input, this.deps.clock.now());
+    this.execute(effects, false);
   }
 
   private execute(effects: readonly TendermintEffect[], replaying: boolean): void {
     for (const e of effects) {
       switch (e.kind) {
         case 'broadcast':
-          this.deps.p2p.broadcast(e.message.kind === 'vote' ? CH.vote : CH.proposal, encodeMessage(this.deps.chain.chainId, e.message));
+          if (e.message.kind === 'proposal') this.parts.send(e.message, false);
+          else this.deps.p2p.broadcast(CH.vote, encodeMessage(this.deps.chain.chainId, e.message));
           break;
-        case 'scheduleTimeout': {
-          const t = this.deps.clock.setTimeout(() => {
-            this.timers.delete(t);
-            this.enqueue({ kind: 'input', input: { kind: 'timeout', height: e.height, round: e.round, step: e.step } });
-          }, e.ms);
-          this.timers.add(t);
+        case 'scheduleTimeout':
+          this.later(() => this.enqueue({ kind: 'input', input: { kind: 'timeout', height: e.height, round: e.round, step: e.step } }), e.ms);
           break;
-        }
         case 'getValue':
-          this.proposeWhenReady(e.height, e.round, this.deps.clock.now());
+          this.app.proposeWhenReady(e.height, e.round, this.deps.clock.now());
           break;
         case 'decide':
-          this.commit(e);
+          this.app.commit(e);
           break;
-        case 'evidence':
-          this.deps.log.warn({ validator: toHex(e.evidence.voteA.validator).slice(0, 16), height: e.evidence.voteA.height, round: e.evidence.voteA.round }, 'consensus: duplicate vote');
+        case 'evidence': {
+          const o = offenceOf(e.evidence);
+          this.deps.log.warn({ validator: toHex(o.validator).slice(0, 16), height: o.height, round: o.round, type: o.type }, 'consensus: double signing');
           this.deps.metrics?.onEvidence?.();
           if (!replaying) this.deps.onEvidence?.(e.evidence);
           break;
+        }
         case 'rejected':
           this.deps.metrics?.onRejected?.(e.reason);
           if (e.reason === 'bad-signature' && this.currentPeer) this.deps.p2p.report(this.currentPeer, BAD_MESSAGE_PENALTY, `consensus: ${e.detail}`);
@@ -259,39 +290,6 @@ export class BftDriver implements ConsensusEngine {
     }
   }
 
-  /** Proposes once the mempool has transactions, or an empty block after emptyBlockWaitMs. */
-  private proposeWhenReady(height: number, round: number, since: number): void {
-    const { chain, clock } = this.deps;
-    const s = this.machine.state;
-    if (!this.running || s.height !== height || s.round !== round || !s.awaitingValue) return;
-    const now = clock.now();
-    if (!chain.hasPendingTxs() && now - since < this.opts.emptyBlockWaitMs) {
-      const t = clock.setTimeout(() => {
-        this.timers.delete(t);
-        this.proposeWhenReady(height, round, since);
-      }, 10);
-      this.timers.add(t);
-      return;
-    }
-    const block: Block = chain.proposeBlock(height, Math.max(now, chain.lastBlockTime() + 1), this.deps.keys.signing.publicKey);
-    this.enqueue({ kind: 'input', input: { kind: 'value', height, round, block: encodeBlock(block), blockHash: headerHash(block.header) } });
-  }
-
-  private commit(e: Extract<TendermintEffect, { kind: 'decide' }>): void {
-    const { chain } = this.deps;
-    if (chain.lastHeight() < e.height) {
-      const block = decodeBlock(e.block, this.opts.tendermint.blockBytesMax + 1024);
-      if (block.header.height !== e.height) throw new SalusError('CORRUPT_DATA', `decided block claims height ${block.header.height}, decided at ${e.height}`);
-      chain.commitBlock(block, e.commit);
-      this.deps.metrics?.onCommit?.(e.height, e.round, block.txs.length);
-    }
-    const t = this.deps.clock.setTimeout(() => {
-      this.timers.delete(t);
-      this.enqueue({ kind: 'startHeight' });
-    }, this.opts.commitDelayMs);
-    this.timers.add(t);
-  }
-
   /** With no progress since the last tick, the messages peers may have missed are sent again. */
   private gossipTick(): void {
     if (!this.running) return;
@@ -299,16 +297,20 @@ export class BftDriver implements ConsensusEngine {
     const progress = `${st.height}/${st.round}/${st.step}/${st.prevotes.count}/${st.precommits.count}`;
     if (progress === this.lastProgress) this.sendGossip();
     this.lastProgress = progress;
-    this.gossipTimer = this.deps.clock.setTimeout(() => this.gossipTick(), this.opts.gossipIntervalMs);
+    this.later(() => this.gossipTick(), this.opts.gossipIntervalMs);
   }
 
+  /** Gossip: votes, and proposals without their parts (a peer that lacks a block asks for its parts). */
   private sendGossip(peer?: string): void {
     const chainId = this.deps.chain.chainId;
     for (const m of this.machine.gossip()) {
-      const ch = m.kind === 'vote' ? CH.vote : CH.proposal;
+      if (m.kind === 'proposal') {
+        this.parts.send(m, true, peer);
+        continue;
+      }
       const bytes = encodeMessage(chainId, m);
-      if (peer) this.deps.p2p.send(peer, ch, bytes);
-      else this.deps.p2p.broadcast(ch, bytes);
+      if (peer) this.deps.p2p.send(peer, CH.vote, bytes);
+      else this.deps.p2p.broadcast(CH.vote, bytes);
     }
   }
 }

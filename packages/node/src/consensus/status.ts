@@ -24,5 +24,9 @@ export function consensusStatusView(d: { driver?: BftDriver; sync?: BlockSync; p
     peers: d.peers,
     peerHeights: Object.fromEntries(d.sync?.peerHeights() ?? []),
     catchingUp: d.sync?.behind ?? false,
+    // block sync: requests in flight, blocks fetched ahead waiting for their parents
+    sync: d.sync?.stats() ?? null,
+    // the adaptive propose timeout: its current estimate, and the proposers presumed down (they get the short one)
+    pacing: d.driver.pacing(),
   };
 }

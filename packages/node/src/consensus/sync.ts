@@ -1,68 +1,108 @@
 import type { Logger } from 'pino';
-import { SalusError, decode, decodeBlock, decodeCommit, encode, encodeBlock, encodeCommit, v } from '@salus/core';
+import { type Block, SalusError, encodeBlock, encodeCommit } from '@salus/core';
 import type { Clock } from '@salus/consensus';
 import type { Chain } from '../ledger/chain.js';
 import type { BlockStore } from '../ledger/blockstore.js';
 import type { P2P } from '../p2p/index.js';
 import { CH } from './channels.js';
 import type { BftOptions } from './options.js';
+import { SyncApplier } from './sync-apply.js';
+import { SyncSchedule } from './sync-schedule.js';
+import { TxSignatureChecker } from './sync-verify.js';
+import { type SyncMessage, blocksMessage, decodeSync, getMessage, itemsWithHeights, statusMessage } from './sync-wire.js';
 
 /** Penalty for a peer that sends a malformed sync message or a block that does not verify. */
 const BAD_SYNC_PENALTY = 50;
 
-type SyncMessage =
-  | { readonly t: 'status'; readonly height: number }
-  | { readonly t: 'get'; readonly from: number; readonly count: number }
-  | { readonly t: 'blocks'; readonly items: readonly { readonly block: Uint8Array; readonly commit: Uint8Array }[] };
+/** What block sync needs of the p2p layer. */
+export type SyncP2P = Pick<P2P, 'onMessage' | 'onPeerConnected' | 'onPeerDisconnected' | 'send' | 'broadcast' | 'report'>;
 
-function decodeSync(bytes: Uint8Array, blocksMax: number): SyncMessage {
-  const o = v.record(decode(bytes, 64 * 1024 * 1024), 'sync');
-  const t = v.oneOf(o.t, 'sync.t', ['status', 'get', 'blocks'] as const);
-  if (t === 'status') {
-    v.onlyKeys(o, ['t', 'height'], 'sync');
-    return { t, height: v.uint(o.height, 'sync.height') };
-  }
-  if (t === 'get') {
-    v.onlyKeys(o, ['t', 'from', 'count'], 'sync');
-    return { t, from: v.uint(o.from, 'sync.from'), count: v.uint(o.count, 'sync.count', blocksMax) };
-  }
-  v.onlyKeys(o, ['t', 'items'], 'sync');
-  const items = v.list(o.items, 'sync.items', blocksMax).map((x, i) => {
-    const r = v.record(x, `sync.items[${i}]`);
-    v.onlyKeys(r, ['block', 'commit'], `sync.items[${i}]`);
-    return { block: v.bytes(r.block, 'block'), commit: v.bytes(r.commit, 'commit') };
-  });
-  return { t, items };
+export interface BlockSyncDeps {
+  readonly chain: Chain;
+  readonly blocks: BlockStore;
+  readonly p2p: SyncP2P;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** the chain moved on by block sync: the driver starts over at the chain's next height */
+  readonly onAdvanced: () => void;
+  /** the largest block; a peer's answer to one request stops before this many bytes */
+  readonly bytesMax: number;
+  /** runs `fn` in a later event-loop turn (setImmediate; a test may step it by hand) */
+  readonly defer?: (fn: () => void) => void;
+  /** the transaction signatures of a synced block, checked ahead of its commit (default: `TxSignatureChecker`, on a thread of its own) */
+  readonly checkSignatures?: (block: Block) => Promise<boolean[] | undefined>;
 }
 
 /**
  * Block sync (CometBFT's blocksync reactor): nodes tell each other their height; a node behind asks
- * a peer ahead for the next blocks with their commits, and commits each one only after the Chain
- * has checked it against the tip and its commit against the validator set of its height. A peer
- * that sends a block that does not verify is penalised and another is asked.
+ * the peers ahead for the blocks it lacks with their commits, several ranges from several peers at
+ * once (`SyncSchedule` decides which and whom), and commits them strictly in height order, one
+ * event-loop turn at a time (`SyncApplier`, `syncApplyBudgetMs`), so that its API, its peers and
+ * consensus are served meanwhile and the next ranges are on their way while it commits; the next
+ * blocks' transaction signatures are checked ahead on a thread (`TxSignatureChecker`). The Chain checks each
+ * block against the tip and its commit against the validator set of its height before executing
+ * it; a peer whose block does not verify is penalised and its blocks are asked of others. Within
+ * one block of the best peer's height, the driver is told at once (`onAdvanced`) and consensus
+ * takes over; further behind, at most once per `syncStatusIntervalMs`.
  */
 export class BlockSync {
-  private readonly heights = new Map<string, number>();
-  private inflight: { peer: string; from: number; at: number } | undefined;
+  private readonly schedule: SyncSchedule;
+  private readonly applier: SyncApplier;
+  private readonly signatures = new TxSignatureChecker();
   private timer: unknown;
   private unsubscribe: (() => void)[] = [];
   private running = false;
+  /** blocks committed since the driver was last told, and when it was */
+  private unannounced = 0;
+  private announcedAt = 0;
 
   constructor(
     private readonly opts: BftOptions,
-    private readonly deps: { chain: Chain; blocks: BlockStore; p2p: P2P; clock: Clock; log: Logger; onAdvanced: () => void; bytesMax: number },
-  ) {}
+    private readonly deps: BlockSyncDeps,
+  ) {
+    this.schedule = new SyncSchedule({
+      rangeBlocksMax: opts.syncBatchBlocksMax,
+      peerRequestsMax: opts.syncPeerRequestsMax,
+      requestTimeoutMs: opts.syncRequestTimeoutMs,
+      bufferBytesMax: opts.syncBufferBytesMax,
+      answerBytesMax: deps.bytesMax + 64 * 1024,
+    });
+    this.applier = new SyncApplier({
+      chain: deps.chain,
+      schedule: this.schedule,
+      clock: deps.clock,
+      log: deps.log,
+      bytesMax: deps.bytesMax,
+      budgetMs: opts.syncApplyBudgetMs,
+      defer: deps.defer ?? ((fn) => void setImmediate(fn)),
+      checkSignatures: deps.checkSignatures ?? ((block) => this.signatures.check(block)),
+      misbehaved: (peer, reason) => deps.p2p.report(peer, BAD_SYNC_PENALTY, reason),
+      committed: (n) => this.committed(n),
+    });
+  }
 
   /** Heights peers last reported. */
   peerHeights(): ReadonlyMap<string, number> {
-    return this.heights;
+    return this.schedule.peerHeights();
   }
 
   /** Whether some peer is known to be ahead of this node. */
   get behind(): boolean {
-    const mine = this.deps.chain.lastHeight();
-    for (const h of this.heights.values()) if (h > mine) return true;
-    return false;
+    return this.schedule.best() > this.deps.chain.lastHeight();
+  }
+
+  /**
+   * More than one block behind the best peer: block sync, not consensus, moves this node on, and
+   * gossiped transactions are not taken (they would be checked against old state, only to arrive
+   * again in the blocks being synced, and re-checked after every one of them).
+   */
+  get catchingUp(): boolean {
+    return this.schedule.trustedBest() > this.deps.chain.lastHeight() + 1;
+  }
+
+  /** Requests in flight, blocks waiting for their parents and their bytes (for /v1/status). */
+  stats(): ReturnType<SyncSchedule['stats']> {
+    return this.schedule.stats();
   }
 
   start(): void {
@@ -72,10 +112,10 @@ export class BlockSync {
       p2p.onMessage((peer, ch, bytes) => {
         if (ch === CH.sync) this.receive(peer, bytes);
       }),
-      p2p.onPeerConnected((peer) => p2p.send(peer, CH.sync, this.statusBytes())),
+      p2p.onPeerConnected((peer) => p2p.send(peer, CH.sync, statusMessage(this.deps.chain.lastHeight()))),
       p2p.onPeerDisconnected((peer) => {
-        this.heights.delete(peer);
-        if (this.inflight?.peer === peer) this.inflight = undefined;
+        this.schedule.removePeer(peer);
+        this.request();
       }),
     );
     this.tick();
@@ -83,50 +123,57 @@ export class BlockSync {
 
   stop(): void {
     this.running = false;
+    this.applier.stop();
+    void this.signatures.close();
     for (const u of this.unsubscribe) u();
+    this.unsubscribe = [];
     if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
-  }
-
-  private statusBytes(): Uint8Array {
-    return encode({ t: 'status', height: this.deps.chain.lastHeight() });
   }
 
   private tick(): void {
     if (!this.running) return;
-    this.deps.p2p.broadcast(CH.sync, this.statusBytes());
-    this.maybeRequest();
+    if (this.unannounced > 0) this.announce();
+    this.deps.p2p.broadcast(CH.sync, statusMessage(this.deps.chain.lastHeight()));
+    this.request();
     this.timer = this.deps.clock.setTimeout(() => this.tick(), this.opts.syncStatusIntervalMs);
   }
 
-  private maybeRequest(): void {
-    const now = this.deps.clock.now();
-    if (this.inflight && now - this.inflight.at < this.opts.syncRequestTimeoutMs) return;
-    const from = this.deps.chain.lastHeight() + 1;
-    const ahead = [...this.heights].filter(([p, h]) => h >= from && p !== this.inflight?.peer);
-    const pick = ahead.length > 0 ? ahead[Math.floor(Math.random() * ahead.length)]! : [...this.heights].find(([, h]) => h >= from);
-    if (!pick) {
-      this.inflight = undefined;
-      return;
+  /** Sends what the schedule asks now (timeouts included). An unsent request times out like an unanswered one. */
+  private request(): void {
+    if (!this.running) return;
+    for (const r of this.schedule.plan(this.deps.clock.now(), this.deps.chain.lastHeight())) {
+      this.deps.p2p.send(r.peer, CH.sync, getMessage(r.from, r.count));
     }
-    const [peer, h] = pick;
-    const count = Math.min(this.opts.syncBatchBlocksMax, h - from + 1);
-    this.inflight = { peer, from, at: now };
-    this.deps.p2p.send(peer, CH.sync, encode({ t: 'get', from, count }));
   }
 
   private receive(peer: string, bytes: Uint8Array): void {
     let msg: SyncMessage;
+    let items;
     try {
       msg = decodeSync(bytes, this.opts.syncBatchBlocksMax);
+      if (msg.t === 'blocks') items = itemsWithHeights(msg.items);
     } catch (e) {
-      this.deps.p2p.report(peer, BAD_SYNC_PENALTY, `sync message: ${(e as Error).message}`);
+      if (!(e instanceof SalusError)) throw e;
+      this.deps.p2p.report(peer, BAD_SYNC_PENALTY, `sync message: ${e.message}`);
       return;
     }
     if (msg.t === 'status') {
-      this.heights.set(peer, msg.height);
-      if (msg.height > this.deps.chain.lastHeight()) this.maybeRequest();
+      const known = this.schedule.peerHeights().get(peer);
+      this.schedule.setPeerHeight(peer, msg.height);
+      const mine = this.deps.chain.lastHeight();
+      if (msg.height > mine) {
+        if (msg.height > mine + 1 && !this.deps.checkSignatures) this.signatures.warm();
+        this.request();
+      }
+      // a peer behind (one just started, say) learns our height at once, not at our next status
+      else if (msg.height < mine && known !== msg.height) this.deps.p2p.send(peer, CH.sync, statusMessage(mine));
     } else if (msg.t === 'get') this.serve(peer, msg.from, msg.count);
-    else this.apply(peer, msg.items);
+    else if (items && this.schedule.received(peer, items, this.deps.chain.lastHeight())) {
+      // the next ranges go out before these blocks are committed
+      this.request();
+      this.applier.kick();
+    }
+    // else: an answer to no request of ours (one forgotten after its timeout): dropped
   }
 
   private serve(peer: string, from: number, count: number): void {
@@ -140,32 +187,23 @@ export class BlockSync {
       bytes += block.length;
       items.push({ block, commit: encodeCommit(b.commit) });
     }
-    if (items.length > 0) this.deps.p2p.send(peer, CH.sync, encode({ t: 'blocks', items }));
+    if (items.length > 0) this.deps.p2p.send(peer, CH.sync, blocksMessage(items));
   }
 
-  private apply(peer: string, items: readonly { block: Uint8Array; commit: Uint8Array }[]): void {
+  /** After a turn of commits: more requests fit; the driver is told near the tip, or once per status interval. */
+  private committed(blocks: number): void {
+    this.unannounced += blocks;
+    if (this.deps.chain.lastHeight() + 1 >= this.schedule.trustedBest() || this.deps.clock.now() - this.announcedAt >= this.opts.syncStatusIntervalMs) this.announce();
+    this.request();
+  }
+
+  /** Tells the driver (it starts over at the chain's next height) and the peers. */
+  private announce(): void {
     const { chain, log } = this.deps;
-    let committed = 0;
-    for (const item of items) {
-      try {
-        const block = decodeBlock(item.block, this.deps.bytesMax);
-        if (block.header.height <= chain.lastHeight()) continue;
-        if (block.header.height !== chain.lastHeight() + 1) break;
-        chain.commitBlock(block, decodeCommit(item.commit));
-        committed++;
-      } catch (e) {
-        if (!(e instanceof SalusError)) throw e;
-        log.warn({ peer: peer.slice(0, 16), reason: (e as Error).message }, 'block sync: a block from this peer does not verify');
-        this.deps.p2p.report(peer, BAD_SYNC_PENALTY, `block sync: ${(e as Error).message}`);
-        break;
-      }
-    }
-    if (this.inflight?.peer === peer) this.inflight = undefined;
-    if (committed > 0) {
-      log.info({ height: chain.lastHeight(), blocks: committed }, 'block sync: caught up blocks');
-      this.deps.onAdvanced();
-      this.deps.p2p.broadcast(CH.sync, this.statusBytes());
-    }
-    this.maybeRequest();
+    log.info({ height: chain.lastHeight(), blocks: this.unannounced, best: this.schedule.best() }, 'block sync: caught up blocks');
+    this.unannounced = 0;
+    this.announcedAt = this.deps.clock.now();
+    this.deps.onAdvanced();
+    this.deps.p2p.broadcast(CH.sync, statusMessage(chain.lastHeight()));
   }
 }

@@ -24,7 +24,7 @@ export class TxGossip {
 
   constructor(
     private readonly opts: BftOptions,
-    private readonly deps: { chain: Chain; p2p: P2P; clock: Clock; log: Logger },
+    private readonly deps: { chain: Chain; p2p: P2P; clock: Clock; log: Logger; catchingUp?: () => boolean },
   ) {}
 
   start(): void {
@@ -69,6 +69,9 @@ export class TxGossip {
   }
 
   private receive(peer: string, bytes: Uint8Array): void {
+    // A node catching up by block sync takes no gossip (CometBFT's mempool reactor waits for sync too):
+    // checked against old state, these would fill the mempool only to come again in the synced blocks.
+    if (this.deps.catchingUp?.()) return;
     let txs: Uint8Array[];
     try {
       txs = v.list(decode(bytes, TX_GOSSIP_BYTES_MAX), 'txs', this.opts.txGossipBatchMax).map((t, i) => v.bytes(t, `txs[${i}]`));

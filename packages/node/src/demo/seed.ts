@@ -7,6 +7,7 @@ import { createNativeEd25519 } from '../crypto/native-ed25519.js';
 import { createNativeKeyWrap } from '../crypto/native-hpke.js';
 import { syntheticPatient } from './synthetic.js';
 import { seedContracts, seedPrivateContract, type DemoContract, type DemoPrivateContract } from './contracts.js';
+import { seedAnchors, type DemoAnchors } from './anchors.js';
 
 /**
  * Demo data for a local network, through the same SDK a user has: practitioners of the hospital,
@@ -34,6 +35,8 @@ export interface DemoSummary {
   readonly contract?: DemoContract;
   /** the private coverage contract between the hospital and the insurer (absent without an insurer) */
   readonly privateContract?: DemoPrivateContract;
+  /** readings of the hospital's bedside monitor anchored through its node (layer 2) */
+  readonly anchors?: DemoAnchors;
 }
 
 const ed = createNativeEd25519();
@@ -118,6 +121,8 @@ export async function seedDemo(orgs: readonly DemoOrg[], o: { patients: number; 
   if (contract) log(`demo: contract invoices from ${hospital.id} to ${insurerOrg!.id}'s claims service (3 invoices, 1 paid)`);
   const privateContract = insurerOrg ? await seedPrivateContract({ hospital, insurer: insurerOrg, dir: o.dir }) : undefined;
   if (privateContract) log(`demo: private contract coverage between ${privateContract.parties.join(' and ')} (2 claims)`);
+  const anchors = await seedAnchors({ url: hospital.url, org: hospital.id, admin: hospital.admin, dir: o.dir });
+  if (anchors) log(`demo: ${anchors.items.length} readings of ${hospital.id}'s bedside monitor anchored in batch ${anchors.batch}`);
   const result: DemoSummary = {
     patients: summary,
     practitioners: practitioners.map((p) => ({ org: hospital.id, keyFile: p.keyFile })),
@@ -127,6 +132,7 @@ export async function seedDemo(orgs: readonly DemoOrg[], o: { patients: number; 
     fhirClient: { org: hospital.id, keyFile: ehr.keyFile },
     ...(contract ? { contract } : {}),
     ...(privateContract ? { privateContract } : {}),
+    ...(anchors ? { anchors } : {}),
   };
   writeFileSync(join(o.dir, 'demo.json'), JSON.stringify(result, null, 2) + '\n');
   return result;

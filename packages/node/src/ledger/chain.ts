@@ -282,14 +282,15 @@ export class Chain implements ConsensusHost {
     return v;
   }
 
-  commitBlock(block: Block, commit: Commit): void {
+  /** `txsVerified[i]`: the signature of transaction i was checked already (block sync checks them ahead, off the event loop). */
+  commitBlock(block: Block, commit: Commit, txsVerified?: readonly boolean[]): void {
     const { txs: decoded, hashes, hexes, id } = this.validatedWithCommit(block, commit);
     this.lastValidated = undefined;
     const { header } = block;
     const out = this.deps.app.executeBlock({
       height: header.height,
       time: header.time,
-      txs: decoded.map((tx, i) => ({ tx, hash: hashes[i]!, verified: this.verified.has(hexes[i]!) })),
+      txs: decoded.map((tx, i) => ({ tx, hash: hashes[i]!, verified: txsVerified?.[i] === true || this.verified.has(hexes[i]!) })),
     });
     const encodedResults = out.results.map(encodeResult);
     const rRoot = resultsRoot(encodedResults);
