@@ -13,21 +13,14 @@ import {
   encodeMessage,
   verifyDuplicateVoteEvidence,
 } from '../src/index.js';
-import { CHAIN, Fixture, blockOf, ed, hashOf, ofKind } from './helpers/fixture.js';
+import { CHAIN, Fixture, blockOf, ed, hashOf, ofKind, codeOf } from './helpers/fixture.js';
 
 const fx = new Fixture({ n: 4, me: 0 });
 const limits = { ...codecLimits(CHAIN), blockBytesMax: 1024, blockPartBytes: 256 };
 const vote = fx.vote(1, 'precommit', 2, hashOf('A'));
 const nilVote = fx.vote(2, 'prevote', 0, null);
 const proposal = fx.proposal(3, hashOf('A'), 1);
-const code = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return 'none';
-};
+const code = codeOf;
 
 const big = new Uint8Array(600).map((_, i) => i % 251);
 const part = { height: 1, round: 3, root: proposal.parts.root, part: blockPart(big, 256, 1) };

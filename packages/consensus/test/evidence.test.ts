@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { encode } from '@salus/core';
 import { type DuplicateProposalEvidence, decodeEvidence, encodeEvidence, offenceOf, verifyDuplicateProposalEvidence, verifyEvidence } from '../src/index.js';
-import { CHAIN, Fixture, blockOf, ed, hashOf, makeKeys, notProposerOf, ofKind } from './helpers/fixture.js';
+import { CHAIN, Fixture, blockOf, ed, hashOf, makeKeys, notProposerOf, ofKind, codeOf } from './helpers/fixture.js';
 
 const fx = new Fixture({ n: 4, me: 0 });
 const limits = { chainId: CHAIN, roundMax: 1_000_000 };
-const code = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return 'none';
-};
+const code = codeOf;
 const by = fx.proposerAt(5, 2);
 const a = fx.proposal(2, hashOf('A'), -1, 5, by, blockOf('A'));
 const b = fx.proposal(2, hashOf('B'), -1, 5, by, blockOf('B'));

@@ -121,3 +121,13 @@ export function notProposerOf(fx: { sorted: Key[]; validators: Validator[] }, he
   for (let me = 0; me < fx.sorted.length; me++) if (rounds.every((r) => proposerIndex(set, height, r) !== me)) return me;
   throw new SalusError('INVALID_FIELD', `every validator proposes one of rounds ${rounds.join(',')}`);
 }
+
+/** The typed error code `f` throws, or 'none' when it returns. */
+export function codeOf(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    return (e as { code?: string }).code;
+  }
+  return 'none';
+}
