@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { toHex } from '@salus/core';
 import { type TendermintOptions, ProposePacer, Tendermint, defaultTendermintOptions, percentile } from '../src/index.js';
 import { CHAIN, Fixture, ed, hashOf, notProposerOf, ofKind } from './helpers/fixture.js';
 
@@ -94,6 +95,32 @@ describe('the propose pacer (adaptive propose timeouts)', () => {
     p.feed({ kind: 'proposal', proposal: fx.proposal(0, hashOf(label), -1, h, fx.proposerAt(h, 0), new TextEncoder().encode(label)), block: new TextEncoder().encode(label), valid: true }, t + 900);
     expect(p.pacer.presumedDown(victim)).toBe(false);
     expect(p.pacer.proposeTimeoutMs(h + 4, 0, victim)).toBe(p.pacer.estimateMs());
+  });
+
+  it('a proposer whose link closed is presumed down at once, until the link is back or a proposal of its arrives', () => {
+    const p = paced();
+    const { fx } = p;
+    let t = 0;
+    for (let h = 1; h <= 12; h++) t = height(p, h, t, 100);
+    let h = 13;
+    while (fx.proposerAt(h, 0) === fx.me) h++;
+    const victim = fx.sorted[fx.proposerAt(h, 0)]!.pubKey;
+    const key = toHex(victim);
+    p.pacer.linkDown(key);
+    expect(p.pacer.status().presumedDown).toEqual([key]);
+    // its very first turn after the link closed already gets the short timeout
+    expect(p.proposeTimeouts(p.feed({ kind: 'newHeight', height: h, validators: fx.validators }, t))).toEqual([250]);
+    p.pacer.linkUp(key);
+    expect(p.pacer.presumedDown(victim)).toBe(false);
+    expect(p.pacer.proposeTimeoutMs(h + 4, 0, victim)).toBe(400);
+    // down again, but its proposal arrives over others' links: alive, whatever the link says
+    p.pacer.linkDown(key);
+    const label = 'relayed';
+    p.feed({ kind: 'proposal', proposal: fx.proposal(0, hashOf(label), -1, h, fx.proposerAt(h, 0), new TextEncoder().encode(label)), block: new TextEncoder().encode(label), valid: true }, t + 100);
+    expect(p.pacer.status().presumedDown).toEqual([]);
+    // and a node never marks itself
+    p.pacer.linkDown(toHex(fx.sorted[fx.me]!.pubKey));
+    expect(p.pacer.status().presumedDown).toEqual([]);
   });
 
   it('never presumes itself down, and a stale timeout is no missed turn', () => {

@@ -20,6 +20,11 @@ import type { TendermintState } from './state.js';
  *   missed a turn; after `proposerMissesDown` consecutive misses it is presumed down and its turns
  *   get the short timeout, until any proposal signed by it arrives — even a late one — which
  *   clears its record at once.
+ * - A proposer this node has lost its direct link to (the transport saw the connection close: a
+ *   killed process closes its sockets at once) is presumed down at once, without waiting for a
+ *   missed turn, until the link is back or a proposal of its arrives (relayed by others: it is alive).
+ *   A link is only a hint: a proposer that is alive but unreachable from here costs this node a nil
+ *   prevote at worst, while those that hear from it still form a quorum.
  * - The delta still grows the timeout round after round, so after GST some round's timeout exceeds
  *   the real delay, whatever the estimate: the paper's liveness argument is unchanged.
  *
@@ -50,6 +55,8 @@ export interface PacerStatus {
 export class ProposePacer implements ProposeTimeoutSource {
   private readonly delays: number[] = [];
   private readonly misses = new Map<string, number>();
+  /** proposers whose direct link to this node closed, and has not come back */
+  private readonly unreachable = new Set<string>();
   private readonly self: string | null;
   private height = 0;
   private round = -1;
@@ -84,12 +91,25 @@ export class ProposePacer implements ProposeTimeoutSource {
   }
 
   presumedDown(proposer: Uint8Array): boolean {
-    return (this.misses.get(toHex(proposer)) ?? 0) >= this.opts.proposerMissesDown;
+    return this.isDown(toHex(proposer));
+  }
+
+  /** The transport lost its link to this validator (hex key): presumed down until `linkUp` or a proposal of its. */
+  linkDown(key: string): void {
+    if (key !== this.self) this.unreachable.add(key);
+  }
+
+  linkUp(key: string): void {
+    this.unreachable.delete(key);
   }
 
   status(): PacerStatus {
-    const down = [...this.misses].filter(([, n]) => n >= this.opts.proposerMissesDown).map(([k]) => k);
-    return { estimateMs: this.estimateMs(), samples: this.delays.length, presumedDown: down.sort() };
+    const keys = new Set([...this.misses.keys(), ...this.unreachable]);
+    return { estimateMs: this.estimateMs(), samples: this.delays.length, presumedDown: [...keys].filter((k) => this.isDown(k)).sort() };
+  }
+
+  private isDown(key: string): boolean {
+    return this.unreachable.has(key) || (this.misses.get(key) ?? 0) >= this.opts.proposerMissesDown;
   }
 
   /**
@@ -130,6 +150,7 @@ export class ProposePacer implements ProposeTimeoutSource {
   private heardFrom(key: string, round: number, now: number): void {
     if (key === this.self) return;
     this.misses.delete(key);
+    this.unreachable.delete(key);
     const start = this.starts.get(round);
     if (start === undefined || this.sampled.has(round)) return;
     this.sampled.add(round);

@@ -139,7 +139,13 @@ export class BftDriver implements ConsensusEngine {
       p2p.onMessage((peer, ch, bytes) => {
         if (ch === CH.vote || ch === CH.proposal) this.receive(peer, bytes);
       }),
-      p2p.onPeerConnected((peer) => this.sendGossip(peer)),
+      p2p.onPeerConnected((peer) => {
+        this.pacer.linkUp(peer);
+        this.sendGossip(peer);
+      }),
+      // A validator's peer id is its key: a closed link presumes it down at once (a SIGKILLed
+      // proposer's turn then costs the short propose timeout, not a whole missed turn first).
+      p2p.onPeerDisconnected((peer) => this.pacer.linkDown(peer)),
     );
     const entries = this.wal.read();
     const first = entries[0];
