@@ -50,6 +50,13 @@ export default tseslint.config(
       // the anchors module's deterministic half (its batcher service and CLI run on the node and may)
       'packages/modules/anchors/src/{errors,params}.ts',
       'packages/modules/anchors/src/module/{handlers,payloads,state,routes}.ts',
+      // the channels module's state machines and its simulation (its relayer and CLI talk to nodes and may)
+      'packages/modules/channels/src/{errors.ts,channel/**/*.ts,custody/**/*.ts,sim/**/*.ts}',
+      'packages/modules/channels/src/module/routes.ts',
+      // the supply module's deterministic half (the schema file, the capture service and the CLI read disk and talk to nodes)
+      'packages/modules/supply/src/errors.ts',
+      'packages/modules/supply/src/epcis/{identifiers,document}.ts',
+      'packages/modules/supply/src/module/{capture,handlers,payloads,state,verify,query,routes,genesis}.ts',
     ],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'net', 'http', 'crypto', 'os', 'path'], message: 'core, consensus, client, the module contract and these modules are pure: no Node modules.' }] }],

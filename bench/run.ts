@@ -8,7 +8,7 @@
 //   npm run bench -- --suite ledger [--quick]   the ledger figures of the performance issue (ledger/suite.ts):
 //                                               one node, the PostgreSQL peer, 4 validators, records; under
 //                                               ~30 min (--quick: 3–5 min); --only picks parts
-//                                               (throughput, pg_peer, network, records)
+//                                               (throughput, throughput_pg, pg_peer, network, records, state_sync)
 // Exit status: 0 when every benchmark ran (targets may fail: see the JSON); 1 if one crashed;
 // with --strict, also 1 when a target fails.
 import { fail, runMain } from './lib/cli.js';

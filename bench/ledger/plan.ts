@@ -5,8 +5,10 @@ import { OUT_DIR } from '../lib/paths.js';
 import { networkDefaults, type NetworkFlags } from '../network/flags.js';
 import { recordsDefaults, recordsQuickDefaults, type RecordsFlags } from '../records/flags.js';
 import { throughputDefaults, type ThroughputFlags } from '../throughput/run.js';
+import { stateSyncDefaults, stateSyncQuickDefaults, type StateSyncFlags } from './state-sync.js';
+import { channelsDefaults, channelsQuickDefaults, type ChannelsFlags } from './channels.js';
 
-export const PARTS = ['throughput', 'pg_peer', 'network', 'records'] as const;
+export const PARTS = ['throughput', 'throughput_pg', 'pg_peer', 'network', 'records', 'state_sync', 'channels'] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface LedgerPlan {
@@ -17,6 +19,10 @@ export interface LedgerPlan {
   peer: { n: number; batch: number; timeoutS: number };
   network: NetworkFlags;
   records: RecordsFlags;
+  /** joining at the height of N committed transactions: by state sync against by block replay */
+  stateSync: StateSyncFlags;
+  /** total throughput of 1 … N chains joined by channels, in the multi-chain simulation */
+  channels: ChannelsFlags;
 }
 
 export function ledgerPlan(quick: boolean): LedgerPlan {
@@ -33,5 +39,7 @@ export function ledgerPlan(quick: boolean): LedgerPlan {
       ...(quick ? { txs: 60_000, satS: 15, warmS: 3, latS: 10, healthyS: 8, downS: 10, afterS: 5, bulkMaxS: 15, catchupTimeoutS: 60, ceilingMs: 200 } : { txs: 300_000, bulkMaxS: 480, catchupTimeoutS: 120 }),
     },
     records: { quick, ...recordsDefaults, ...(quick ? recordsQuickDefaults : {}), out: partsOut },
+    stateSync: quick ? stateSyncQuickDefaults : stateSyncDefaults,
+    channels: quick ? channelsQuickDefaults : channelsDefaults,
   };
 }

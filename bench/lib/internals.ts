@@ -11,11 +11,12 @@ import type * as Ports from '../../packages/node/dist/config/ports.js';
 import type * as Blockstore from '../../packages/node/dist/ledger/blockstore.js';
 import type * as Store from '../../packages/node/dist/state/store.js';
 import type * as DbModule from '../../packages/node/dist/storage/db.js';
+import type * as PgCluster from '../../packages/node/dist/storage/pg-cluster.js';
 import { ROOT_DIR } from './paths.js';
 
 const nodeDist = (rel: string): string => pathToFileURL(join(ROOT_DIR, 'packages', 'node', 'dist', rel)).href;
 
-const [fast, localnet, ports, blockstore, store, db, fhirCli] = await Promise.all([
+const [fast, localnet, ports, blockstore, store, db, fhirCli, pgCluster] = await Promise.all([
   import(nodeDist('config/fast.js')) as Promise<typeof Fast>,
   import(nodeDist('config/localnet.js')) as Promise<typeof Localnet>,
   import(nodeDist('config/ports.js')) as Promise<typeof Ports>,
@@ -23,6 +24,7 @@ const [fast, localnet, ports, blockstore, store, db, fhirCli] = await Promise.al
   import(nodeDist('state/store.js')) as Promise<typeof Store>,
   import(nodeDist('storage/db.js')) as Promise<typeof DbModule>,
   import(nodeDist('cli/fhir.js')) as Promise<typeof FhirCli>,
+  import(nodeDist('storage/pg-cluster.js')) as Promise<typeof PgCluster>,
 ]);
 
 /** the fast local consensus timeouts the network tests use too */
@@ -36,3 +38,5 @@ export const defaultStateStoreOptions = store.defaultStateStoreOptions;
 export const openDb = db.openDb;
 export type Db = DbModule.Db;
 export const fhirToken = fhirCli.fhirToken;
+/** a throw-away PostgreSQL cluster (initdb, pg_ctl) for the storage backend's figures */
+export const startPgCluster = pgCluster.startPgCluster;

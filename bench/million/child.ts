@@ -9,6 +9,7 @@ import { chainInternals, stateInternals } from '../lib/node-internals.js';
 import { round } from '../lib/stats.js';
 import { readTxFile } from '../lib/txfile.js';
 import { MB, type MillionFlags } from './flags.js';
+import type Database from 'better-sqlite3';
 
 export interface Checkpoint {
   txs: number;
@@ -86,7 +87,8 @@ export async function millionChild(flags: MillionFlags): Promise<void> {
   const rssAfterGc = mem().rss;
 
   // Disk: checkpoint the WAL into the database, then everything in the data directory counts.
-  const db = b.node.db;
+  // this bench runs the embedded store (SQLite), whose pages it reads
+  const db = b.node.db as Database.Database;
   db.pragma('wal_checkpoint(TRUNCATE)');
   const disk = dirBytes(b.dataDir);
   const pageSize = Number(db.pragma('page_size', { simple: true }));

@@ -28,6 +28,8 @@ export const throughputDefaults = {
   breakdown: true,
   target: 0.7,
   keep: false,
+  /** the node's storage: "embedded" or a postgres:// URL (each workload gets its own schema of it) */
+  storage: 'embedded',
 };
 export type ThroughputFlags = typeof throughputDefaults;
 
@@ -74,7 +76,7 @@ export async function runThroughput(flags: ThroughputFlags): Promise<ThroughputR
   const load = meter.stop();
   return {
     bench: 'throughput',
-    description: 'committed tx/s of one node (submit → checkTx → propose → execute → state tree → SQLite commit) vs Ed25519 verify/s of one core, same run',
+    description: `committed tx/s of one node (submit → checkTx → propose → execute → state tree → ${flags.storage === 'embedded' ? 'SQLite' : 'PostgreSQL'} commit) vs Ed25519 verify/s of one core, same run`,
     machine: machine(),
     load,
     flags,
@@ -85,6 +87,14 @@ export async function runThroughput(flags: ThroughputFlags): Promise<ThroughputR
   };
 }
 
+/** A PostgreSQL URL's schema made per workload (a schema holds one chain); "embedded" as it is. */
+function storageFor(storage: string, workload: string): string {
+  if (storage === 'embedded') return storage;
+  const url = new URL(storage);
+  url.searchParams.set('schema', `${url.searchParams.get('schema') ?? 'bench'}_${workload}`);
+  return url.toString();
+}
+
 async function runWorkload(flags: ThroughputFlags, workload: string, ceilingRounds: number[]): Promise<WorkloadResult> {
   const perRound = Math.ceil(flags.txs / flags.rounds);
   const total = flags.warmup + flags.txs + (flags.breakdown ? perRound : 0);
@@ -92,7 +102,7 @@ async function runWorkload(flags: ThroughputFlags, workload: string, ceilingRoun
   const txs = await generateTxs({ workload, n: total, adminCount: flags.admins });
   const sizes = txs.map((t) => t.length);
   const dir = tempDir('salus-bench-tp-');
-  const b = openBenchNode({ dir, adminCount: flags.admins });
+  const b = openBenchNode({ dir, adminCount: flags.admins, options: { storage: storageFor(flags.storage, workload) } });
   try {
     // The ceiling: the node's own native Ed25519 (KeyObjects cached) over these transactions' sign bytes.
     const samples = verifySamples(txs, 2000);

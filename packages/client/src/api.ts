@@ -87,11 +87,11 @@ export class SalusClient {
     this.doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
-  async request<T>(method: string, path: string, body?: { json?: unknown; cbor?: Uint8Array; raw?: Uint8Array; headers?: Record<string, string> }): Promise<T> {
+  async request<T>(method: string, path: string, body?: { json?: unknown; cbor?: Uint8Array; raw?: Uint8Array; headers?: Record<string, string>; onHeaders?: (h: Headers) => void }): Promise<T> {
     const init: RequestInit = { method, headers: { ...body?.headers } };
     if (body?.raw) {
       init.body = body.raw as unknown as BodyInit;
-      (init.headers as Record<string, string>)['content-type'] = 'application/octet-stream';
+      (init.headers as Record<string, string>)['content-type'] ??= 'application/octet-stream';
     } else if (body?.cbor) {
       init.body = body.cbor as unknown as BodyInit;
       (init.headers as Record<string, string>)['content-type'] = 'application/cbor';
@@ -100,6 +100,7 @@ export class SalusClient {
       (init.headers as Record<string, string>)['content-type'] = 'application/json';
     }
     const res = await this.doFetch(this.base + path, init);
+    body?.onHeaders?.(res.headers);
     const text = await res.text();
     let data: unknown;
     try {

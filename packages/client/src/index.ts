@@ -13,3 +13,4 @@ export * from './anchors/tree.js';
 export * from './anchors/receipt.js';
 export * from './anchors/proof.js';
 export * from './anchors/client.js';
+export * from './supply.js';

@@ -38,6 +38,10 @@ const CORE_ERRORS = {
   HASH_MISMATCH: { status: 422, title: 'The bytes do not hash to the content address they were stored under.' },
   REQUEST_EXPIRED: { status: 401, title: 'The signed request is too old, from the future, or replayed.' },
   TOO_MANY_REQUESTS: { status: 429, title: 'A per-key or per-node limit of pending work is reached; retry later.' },
+  BELOW_BASE: { status: 410, title: 'The height is below this node\'s base: it started from a state snapshot and holds no earlier blocks.' },
+  BAD_SNAPSHOT: { status: 422, title: 'A state snapshot, its chunk or the headers it is checked against do not verify.' },
+  STORAGE_UNAVAILABLE: { status: 503, title: 'The storage server cannot be reached or did not answer in time.' },
+  STORAGE_ERROR: { status: 500, title: 'The storage server refused a statement; its transaction was rolled back.' },
 } as const;
 
 /**

@@ -8,6 +8,7 @@ export * as hpke from './hpke.js';
 export type { Envelope, KeyWrap, Sealed } from './hpke.js';
 export * from './merkle.js';
 export * from './smt.js';
+export * from './smt-subtree.js';
 export * from './limits.js';
 export * as v from './validate.js';
 export * from './tx.js';

@@ -36,4 +36,6 @@ export interface BlockReader {
   getTx(height: number, index: number): LedgerTx | undefined;
   /** A committed block's header (CORRUPT_DATA or NOT_FOUND when it cannot be read). */
   requireBlock(height: number): { readonly header: { readonly time: number } };
+  /** The first block held: 0 from genesis; on a node started from a state snapshot, the snapshot height (no block below it is held, so a follower of the ledger starts there). */
+  readonly base?: number;
 }

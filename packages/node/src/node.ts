@@ -4,7 +4,8 @@ import { pino, destination, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { type Ed25519, type IdentityKeys, SalusError, bytesEqual, encodeTx, precommitSignBytes, signTx, toHex } from '@salus/core';
 import { type ConsensusEngine, type ConsensusEvidence, SoloEngine, encodeEvidence, offenceOf, systemClock, type Clock } from '@salus/consensus';
-import { openDb, type Db } from './storage/db.js';
+import { openStorage, storageKind } from './storage/open.js';
+import type { SqlDb } from './storage/sql.js';
 import { installNativeSha256 } from './crypto/native-sha256.js';
 import { StateStore } from './state/store.js';
 import { BlockStore } from './ledger/blockstore.js';
@@ -14,21 +15,29 @@ import { ModuleServices } from './app/services.js';
 import { mountFhirFacade } from './app/fhir-mount.js';
 import { createApi } from './api/server.js';
 import { createMetrics, type Metrics } from './api/metrics.js';
-import { verifyDataDir } from './ledger/verify.js';
+import { verifyStorage } from './ledger/verify.js';
 import { createNativeEd25519 } from './crypto/native-ed25519.js';
 import { mergeOptions, type NodeOptions, type NodeOptionsInput } from './config/options.js';
 import type { AppModule, Genesis } from '@salus/module';
 import { P2P } from './p2p/index.js';
 import { BftDriver } from './consensus/driver.js';
 import { BlockSync } from './consensus/sync.js';
+import { SnapshotServer } from './statesync/server.js';
+import { checkSnapshotOptions } from './statesync/options.js';
+import { restoreInterrupted } from './statesync/restore.js';
 import { TxGossip } from './consensus/txgossip.js';
-import { nodeChannels } from './consensus/channels.js';
+import { SNAPSHOT_MESSAGE_BYTES_MAX, nodeChannels } from './consensus/channels.js';
 import { consensusStatusView } from './consensus/status.js';
 import { RecordsService } from '@salus/records';
 import { SqliteBlobStore } from './blobs/store.js';
+import { PostgresBlobStore } from './blobs/pg-store.js';
+import type { BlobStore } from '@salus/module';
 import { BlobReplicator } from './blobs/replicator.js';
 import { createNativeKeyWrap } from './crypto/native-hpke.js';
 import { readKeyFile } from './config/keyfile.js';
+
+/** state values a node on PostgreSQL keeps in memory (`state.valueCacheMax` overrides): ~10–20 MB */
+const POSTGRES_VALUE_CACHE = 50_000;
 
 export interface NodeInput {
   readonly genesis: Genesis;
@@ -51,7 +60,7 @@ export class SalusNode {
   readonly ed: Ed25519 = createNativeEd25519();
   readonly metrics: Metrics = createMetrics();
   readonly log: Logger;
-  readonly db: Db;
+  readonly db: SqlDb;
   readonly state: StateStore;
   readonly blocks: BlockStore;
   readonly chain: Chain;
@@ -61,10 +70,12 @@ export class SalusNode {
   private p2p: P2P | undefined;
   private driver: BftDriver | undefined;
   private sync: BlockSync | undefined;
+  /** state sync's serving side: snapshots, headers and chunks for peers starting from a snapshot */
+  private snapshots: SnapshotServer | undefined;
   private txGossip: TxGossip | undefined;
   private api: FastifyInstance | undefined;
   /** ciphertexts and envelopes (the records services decide what is kept; this node stores and replicates them) */
-  private readonly blobs: SqliteBlobStore;
+  private readonly blobs: BlobStore;
   readonly records: RecordsService;
   /** the modules' node-side services (private contract execution, …) */
   private readonly moduleServices: ModuleServices;
@@ -80,10 +91,13 @@ export class SalusNode {
     this.clock = input.clock ?? systemClock;
     this.log = input.logger ?? pino({ level: this.opts.log.level }, destination(2));
     mkdirSync(input.dataDir, { recursive: true, mode: 0o700 });
-    this.db = openDb(input.dbFile);
+    // the embedded file, or the PostgreSQL schema `storage` names (options.ts)
+    this.db = openStorage(this.opts.storage, input.dbFile);
     // Opening reads stored data (state root, last block, validator sets): whatever fails there is corrupt data.
     try {
-      this.state = new StateStore(this.db, this.opts.state);
+      // on PostgreSQL each read is a round trip: keep recent values (admission and execution read the same keys)
+      const valueCacheMax = storageKind(this.opts.storage) === 'postgres' ? POSTGRES_VALUE_CACHE : 0;
+      this.state = new StateStore(this.db, { valueCacheMax, ...this.opts.state });
       this.blocks = new BlockStore(this.db);
       const app = createApplication(input.genesis.chainId, this.ed, this.state, this.modules);
       this.chain = new Chain(this.opts.chain, {
@@ -108,9 +122,11 @@ export class SalusNode {
           onTxAdmitted: (bytes, _hash, origin) => this.txGossip?.admitted(bytes, origin),
         },
       });
+      if (restoreInterrupted(this.db)) throw new SalusError('CONFIG', 'a state sync into this data directory did not finish: start with stateSync configured to finish it, or start from an empty data directory');
       this.chain.open();
       this.apiApp = app;
-      this.blobs = new SqliteBlobStore(join(input.dataDir, 'blobs.sqlite'), this.clock);
+      this.blobs =
+        storageKind(this.opts.storage) === 'postgres' ? new PostgresBlobStore(this.opts.storage, this.clock) : new SqliteBlobStore(join(input.dataDir, 'blobs.sqlite'), this.clock);
       const custodianKeyFile = this.opts.records.custodianKeyFile;
       this.records = new RecordsService(this.opts.records, {
         dataDir: input.dataDir,
@@ -227,6 +243,11 @@ export class SalusNode {
       this.engine = driver;
       this.sync = new BlockSync(bft, { chain: this.chain, blocks: this.blocks, p2p, clock, log: this.log.child({ mod: 'sync' }), onAdvanced: () => driver.chainAdvanced(), bytesMax: bft.tendermint.blockBytesMax });
       const sync = this.sync;
+      checkSnapshotOptions(this.opts.snapshots, this.opts.state.keepVersions, SNAPSHOT_MESSAGE_BYTES_MAX);
+      this.snapshots = new SnapshotServer(
+        { ...this.opts.snapshots, keepVersions: this.opts.state.keepVersions, bytesMax: SNAPSHOT_MESSAGE_BYTES_MAX },
+        { chain: this.chain, blocks: this.blocks, state: this.state, p2p, log: this.log.child({ mod: 'snapshots' }) },
+      );
       this.txGossip = new TxGossip(bft, { chain: this.chain, p2p, clock, log: this.log, catchingUp: () => sync.catchingUp });
     }
     this.api = await createApi(this.opts.api, {
@@ -240,7 +261,7 @@ export class SalusNode {
       nodeId: this.nodeId,
       consensus: () => this.consensusStatus(),
       observe: () => this.records.observe(),
-      verify: () => verifyDataDir(this.input.dbFile, { genesis: this.input.genesis, ed: this.ed, chain: this.opts.chain, state: this.opts.state, modules: this.modules }),
+      verify: () => verifyStorage(this.opts.storage, this.input.dbFile, { genesis: this.input.genesis, ed: this.ed, chain: this.opts.chain, state: this.opts.state, modules: this.modules }),
       log: (msg, ctx) => this.log.error(ctx, msg),
       beforeSubmit: (bytes) => this.records.beforeSubmit(bytes),
       extraRoutes: (api, services) => {
@@ -257,6 +278,7 @@ export class SalusNode {
     this.records.start(this.replicator);
     this.moduleServices.start();
     this.sync?.start();
+    this.snapshots?.start();
     this.txGossip?.start();
     this.engine!.start();
     this.log.info({ chainId, height: this.chain.lastHeight(), api: address, p2p: p2pAddress, engine: this.engineKind }, 'node started');
@@ -266,6 +288,7 @@ export class SalusNode {
   stop(): Promise<void> {
     this.stopped ??= (async () => {
       this.sync?.stop();
+      this.snapshots?.stop();
       this.txGossip?.stop();
       await this.engine?.stop();
       await this.p2p?.close();

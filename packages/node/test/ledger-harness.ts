@@ -17,7 +17,8 @@ import {
   utf8ToBytes,
   validatorsHash,
 } from '@salus/core';
-import { openDb, type Db } from '../src/storage/db.js';
+import { openDb } from '../src/storage/db.js';
+import type { SqlDb } from '../src/storage/sql.js';
 import { StateStore } from '../src/state/store.js';
 import { BlockStore } from '../src/ledger/blockstore.js';
 import { Chain } from '../src/ledger/chain.js';
@@ -52,7 +53,7 @@ export interface TxSpec {
 }
 
 export class Ledger {
-  readonly db: Db;
+  readonly db: SqlDb;
   readonly state: StateStore;
   readonly blocks: BlockStore;
   readonly app: Application;
@@ -65,8 +66,10 @@ export class Ledger {
     readonly genesis: Genesis,
     readonly orgs: readonly OrgFixture[],
     readonly modules: readonly AppModule[] = MODULES,
+    /** the storage (default: an in-memory SQLite database); the ledger closes it */
+    db?: SqlDb,
   ) {
-    this.db = openDb(':memory:', { memory: true });
+    this.db = db ?? openDb(':memory:', { memory: true });
     const opts = mergeOptions();
     this.state = new StateStore(this.db, opts.state);
     this.blocks = new BlockStore(this.db);
@@ -185,7 +188,7 @@ export class Ledger {
  * A ledger whose genesis has `orgs` organisations, each running one validator of power 10, and
  * `observers` more organisations without a validator.
  */
-export function createLedger(o: { orgs: number; observers?: number; chainId?: string; modules?: readonly AppModule[]; genesisModules?: Record<string, unknown> }): Ledger {
+export function createLedger(o: { orgs: number; observers?: number; chainId?: string; modules?: readonly AppModule[]; genesisModules?: Record<string, unknown>; db?: SqlDb }): Ledger {
   const orgs: OrgFixture[] = [];
   const total = o.orgs + (o.observers ?? 0);
   for (let i = 0; i < total; i++) {
@@ -198,7 +201,7 @@ export function createLedger(o: { orgs: number; observers?: number; chainId?: st
     validators: orgs.filter((x) => x.validator).map((x) => ({ pubKey: toHex(x.validator!.signing.publicKey), power: 10, org: x.id })),
     ...(o.genesisModules ? { modules: o.genesisModules } : {}),
   });
-  return new Ledger(genesis, orgs, o.modules);
+  return new Ledger(genesis, orgs, o.modules, o.db);
 }
 
 export function memberOf(org: string, w: Wallet, role = 'practitioner', name = 'Dr Test') {

@@ -21,10 +21,10 @@ export interface NodeProc {
   url: string;
 }
 
-/** Starts `salus start --home` as its own process; resolves once it prints its API address. */
-export function startNodeProcess(home: string): Promise<NodeProc> {
+/** Starts `salus start --home` (and `args`) as its own process; resolves once it prints its API address. */
+export function startNodeProcess(home: string, args: readonly string[] = []): Promise<NodeProc> {
   const log = openSync(join(home, 'node.log'), 'a');
-  const child = spawn(process.execPath, [MAIN, 'start', '--home', home], { stdio: ['ignore', 'pipe', log] });
+  const child = spawn(process.execPath, [MAIN, 'start', '--home', home, ...args], { stdio: ['ignore', 'pipe', log] });
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new TypeError(`node in ${home} did not start`)), 30_000);

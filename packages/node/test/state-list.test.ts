@@ -3,11 +3,14 @@ import fc from 'fast-check';
 import { utf8ToBytes } from '@salus/core';
 import { compareKeys } from '@salus/module';
 import { createLedger } from './ledger-harness.js';
+import { BACKENDS, usePgCluster } from './pg-fixture.js';
 
-/** The state store's range read (SQLite's ordered primary key) agrees with a sorted model. */
-describe('StateStore.list', () => {
+const pg = usePgCluster();
+
+/** The state store's range read (the ordered primary key of either backend) agrees with a sorted model. */
+describe.each(BACKENDS)('StateStore.list (%s)', (backend) => {
   it('returns the committed entries under a prefix in byte order, after a key, up to a limit (property)', () => {
-    const ledger = createLedger({ orgs: 1 });
+    const ledger = createLedger({ orgs: 1, db: pg.openFresh(backend) });
     try {
       const keys = ['t/a', 't/a/1', 't/a/2', 't/ab', 't/b', 't/\u{1f600}', 't/\uff61', 'u/a'];
       ledger.state.commit(ledger.state.version + 1, keys.map((k, i) => ({ key: utf8ToBytes(k), value: Uint8Array.of(i) })));

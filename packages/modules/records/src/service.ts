@@ -140,7 +140,8 @@ export class RecordsService {
       this.replicator = replication;
       this.replicator.start();
     }
-    for (let h = this.index.indexedHeight + 1; h <= this.deps.chain.lastHeight(); h++) {
+    // a node started from a snapshot holds no block below its base: the index starts there
+    for (let h = Math.max(this.index.indexedHeight + 1, this.deps.blocks.base ?? 0); h <= this.deps.chain.lastHeight(); h++) {
       try {
         this.onBlock(h, false);
       } catch (e) {

@@ -80,6 +80,8 @@ export async function createApi(opts: ApiOptions, d: ApiDeps): Promise<FastifyIn
       chainId: d.chain.chainId,
       nodeId: d.nodeId,
       height: d.chain.lastHeight(),
+      // the first block held: 0 from genesis, the snapshot height on a node started by state sync
+      base: d.blocks.base,
       latestBlockHash: h ? headerView(h).hash : null,
       latestBlockTime: h ? new Date(h.time).toISOString() : null,
       appHash: toHex(d.state.root),

@@ -7,9 +7,11 @@ import { evidenceModule } from '@salus/evidence';
 import { recordsModule } from '@salus/records';
 import { contractsModule } from '@salus/contracts';
 import { anchorsModule } from '@salus/anchors';
+import { channelsModule } from '@salus/channels';
+import { supplyModule } from '@salus/supply';
 
 /** The module registry: the installed modules, in the order their hooks run. Adding a module is one line here. */
-export const MODULES: readonly AppModule[] = [identityModule, governanceModule, evidenceModule, recordsModule, contractsModule, anchorsModule];
+export const MODULES: readonly AppModule[] = [identityModule, governanceModule, evidenceModule, recordsModule, contractsModule, anchorsModule, channelsModule, supplyModule];
 
 export function createApplication(chainId: string, ed: Ed25519, state: StateStore, modules: readonly AppModule[] = MODULES): Application {
   const committed = {

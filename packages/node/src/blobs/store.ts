@@ -13,7 +13,8 @@ export function checkBlobHash(hash: string, bytes: Uint8Array): void {
   if (blobSha256(bytes) !== hash) throw new SalusError('HASH_MISMATCH', `the bytes do not hash to ${hash.slice(0, 16)}…`, { hash });
 }
 
-const SCHEMA = `
+/** The blob table in SQLite's dialect (the PostgreSQL store translates it). */
+export const BLOB_SCHEMA = `
 CREATE TABLE IF NOT EXISTS blobs (hash TEXT PRIMARY KEY, bytes BLOB NOT NULL, patient TEXT, pinned INTEGER NOT NULL DEFAULT 0, stored_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS blobs_patient ON blobs (patient);
 CREATE INDEX IF NOT EXISTS blobs_unpinned ON blobs (pinned, stored_at);
@@ -36,7 +37,7 @@ export class SqliteBlobStore implements BlobStore {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('secure_delete = ON');
-      this.db.exec(SCHEMA);
+      this.db.exec(BLOB_SCHEMA);
     } catch (e) {
       throw new SalusError('CORRUPT_DATA', `cannot open the blob store ${file}: ${(e as Error).message}`);
     }

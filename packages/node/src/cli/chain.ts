@@ -5,8 +5,10 @@ import { createNativeEd25519 } from '../crypto/native-ed25519.js';
 import { initHome, joinHome, loadHome, homePaths, parsePeer } from '../config/home.js';
 import { readKeyFile } from '../config/keyfile.js';
 import { mergeOptions } from '../config/options.js';
-import { verifyDataDir } from '../ledger/verify.js';
+import { verifyStorage } from '../ledger/verify.js';
 import { SalusNode } from '../node.js';
+import { stateSyncIfNeeded } from '../statesync/start.js';
+import { pino, destination } from 'pino';
 import { print } from './keys.js';
 import { SalusError } from '@salus/core';
 import { parseGenesis, ORG_KINDS, type OrgKind } from '@salus/module';
@@ -68,13 +70,17 @@ export function registerChain(program: Command): void {
     .option('--dev', 'create the home directory with a development chain if it does not exist', false)
     .option('--port <port>', 'API port (overrides config.json)')
     .option('--p2p-port <port>', 'p2p port (overrides config.json)')
-    .action(async (o: { home: string; dev: boolean; port?: string; p2pPort?: string }) => {
+    .option('--state-sync <height:hash>', 'an empty node starts from a peer\'s state snapshot below this trusted header (overrides stateSync in config.json)')
+    .action(async (o: { home: string; dev: boolean; port?: string; p2pPort?: string; stateSync?: string }) => {
       if (o.dev && !existsSync(homePaths(o.home).genesis)) {
         initHome({ home: o.home, chainId: 'salus-dev', org: { id: 'founding-hospital', name: 'Founding Hospital', kind: 'hospital' } });
       }
       const h = loadHome(o.home);
       let options = o.port ? { ...h.options, api: { ...h.options.api, port: Number(o.port) } } : h.options;
       if (o.p2pPort) options = { ...options, p2p: { ...options.p2p, port: Number(o.p2pPort) } };
+      if (o.stateSync) options = { ...options, stateSync: { ...options.stateSync, ...parseTrust(o.stateSync) } };
+      const merged = mergeOptions(options);
+      await stateSyncIfNeeded({ genesis: h.genesis, nodeKeys: h.nodeKeys, options: merged, dataDir: h.paths.data, dbFile: h.paths.db, log: pino({ level: merged.log.level }, destination(2)) });
       const node = new SalusNode({ genesis: h.genesis, nodeKeys: h.nodeKeys, dataDir: h.paths.data, dbFile: h.paths.db, options });
       const { url, p2p } = await node.start();
       const adminFile = readdirSync(h.paths.keys).find((f) => f.endsWith('-admin.json'));
@@ -110,8 +116,15 @@ export function registerChain(program: Command): void {
     .action((home: string) => {
       const h = loadHome(home);
       const opts = mergeOptions(h.options);
-      const report = verifyDataDir(h.paths.db, { genesis: h.genesis, ed: createNativeEd25519(), chain: opts.chain, state: opts.state });
+      const report = verifyStorage(opts.storage, h.paths.db, { genesis: h.genesis, ed: createNativeEd25519(), chain: opts.chain, state: opts.state });
       print(report);
       if (!report.ok) process.exitCode = 1;
     });
+}
+
+/** `--state-sync <height>:<hash>`: the trusted header a new node's state sync starts from. */
+function parseTrust(text: string): { trustHeight: number; trustHash: string } {
+  const m = /^(\d{1,15}):([0-9a-f]{64})$/.exec(text);
+  if (!m) throw new SalusError('CONFIG', '--state-sync must be <height>:<64 lowercase hex header hash>, e.g. from GET /v1/blocks/<height> of a node you trust');
+  return { trustHeight: Number(m[1]), trustHash: m[2]! };
 }

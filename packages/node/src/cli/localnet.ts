@@ -10,7 +10,9 @@ import { createNativeEd25519 } from '../crypto/native-ed25519.js';
 import { createNativeKeyWrap } from '../crypto/native-hpke.js';
 import { seedDemo, type DemoSummary } from '../demo/seed.js';
 import { seedAnchors } from '../demo/anchors.js';
+import { seedSupply, supplyDemoLines } from '../demo/supply.js';
 import { parseGenesis } from '@salus/module';
+import { runChains } from './localnet-chains.js';
 
 export const LOCALNET_DIR = '.salus/localnet';
 const MAIN = join(fileURLToPath(new URL('.', import.meta.url)), 'main.js');
@@ -50,14 +52,19 @@ export function registerLocalnet(program: Command): void {
     .command('localnet')
     .description('Run a local network: N validator processes on loopback, each with its own keys, data directory and API; running it again resumes the same chain')
     .option('--dir <dir>', 'directory of the nodes\' homes', LOCALNET_DIR)
-    .option('--validators <n>', 'number of validators (when creating the network)', '4')
+    .option('--validators <n>', 'number of validators (when creating the network; per chain with --chains, default 2 then)')
+    .option('--chains <n>', 'several independent chains joined by custody channels, a relayer and a demo transfer each way (in --dir, default .salus/localnet-chains)', '1')
     .option('--chain-id <id>', 'chain id (when creating the network)', 'salus-localnet')
     .option('--api-port <port>', 'API port of node 0; node i listens on this + i', '26657')
     .option('--p2p-port <port>', 'p2p port of node 0; node i listens on this + i', '26756')
     .option('--demo-patients <n>', 'synthetic patients with records to create on first start (0: none)', '100')
-    .action(async (o: { dir: string; validators: string; chainId: string; apiPort: string; p2pPort: string; demoPatients: string }) => {
+    .action(async (o: { dir: string; validators?: string; chains: string; chainId: string; apiPort: string; p2pPort: string; demoPatients: string }) => {
+      if (Number(o.chains) > 1) {
+        const dir = o.dir === LOCALNET_DIR ? `${LOCALNET_DIR}-chains` : o.dir;
+        return runChains({ dir, chains: Number(o.chains), validators: Number(o.validators ?? 2), chainId: o.chainId, apiPortBase: Number(o.apiPort), p2pPortBase: Number(o.p2pPort) }, startNode);
+      }
       if (!localnetExists(o.dir)) {
-        initLocalnet({ dir: o.dir, validators: Number(o.validators), chainId: o.chainId, apiPortBase: Number(o.apiPort), p2pPortBase: Number(o.p2pPort) });
+        initLocalnet({ dir: o.dir, validators: Number(o.validators ?? 4), chainId: o.chainId, apiPortBase: Number(o.apiPort), p2pPortBase: Number(o.p2pPort) });
       }
       const homes = readdirSync(o.dir)
         .filter((f) => /^node\d+$/.test(f))
@@ -137,6 +144,12 @@ async function demo(dir: string, nodes: readonly Running[], patients: number): P
     const anchors = hospital ? await seedAnchors({ url: hospital.url, org: hospital.id, admin: hospital.admin, dir: demoDir }) : undefined;
     if (anchors) writeFileSync(file, JSON.stringify((summary = { ...summary, anchors }), null, 2) + '\n');
   }
+  if (!summary.supply && summary.patients.length > 0) {
+    // the drug supply chain (on first start, or on a network whose demo data predates it)
+    process.stdout.write('Creating the drug traceability demo…\n');
+    const supply = await seedSupply(demoOrgs(dir, nodes), { dir: demoDir }).catch((e: unknown) => void process.stdout.write(`  the traceability demo was not created: ${(e as Error).message}\n`));
+    if (supply) writeFileSync(file, JSON.stringify((summary = { ...summary, supply }), null, 2) + '\n');
+  }
   const p = summary.patients[0];
   if (!p) return;
   const obs = p.records.find((r) => r.type === 'Observation') ?? p.records[0]!;
@@ -187,6 +200,7 @@ async function demo(dir: string, nodes: readonly Running[], patients: number): P
             `  curl ${nodes[0]!.url}/v1/state?key=contracts/private/coverage        # the root on the ledger`,
           ]
         : []),
+      ...(summary.supply ? supplyDemoLines(summary.supply) : []),
       '',
     ].join('\n'),
   );

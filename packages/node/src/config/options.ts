@@ -4,6 +4,7 @@ import { defaultStateStoreOptions, type StateStoreOptions } from '../state/store
 import type { ChainOptions } from '../ledger/chain.js';
 import { defaultP2POptions, type P2POptions } from '../p2p/options.js';
 import { defaultBftOptions, type BftOptions } from '../consensus/options.js';
+import { defaultSnapshotOptions, defaultStateSyncOptions, type SnapshotOptions, type StateSyncOptions } from '../statesync/options.js';
 import { defaultRecordsOptions, type RecordsOptions } from '@salus/records';
 
 export interface ApiOptions {
@@ -29,6 +30,16 @@ export interface NodeOptions {
   /** encrypted records: blob replication, disclosures, the custodian */
   readonly records: RecordsOptions;
   readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error' | 'silent' };
+  /** snapshots of the state served to peers for state sync */
+  readonly snapshots: SnapshotOptions;
+  /** starting an empty node from a peer's snapshot (trustHeight 0: off) */
+  readonly stateSync: StateSyncOptions;
+  /**
+   * Where the ledger, its indexes and the blob store live: "embedded" (SQLite files in the data
+   * directory) or a PostgreSQL URL, `postgres://user@host:port/database?schema=name` (one schema
+   * per node; see docs/operations.md).
+   */
+  readonly storage: string;
 }
 
 export const defaultNodeOptions: NodeOptions = {
@@ -47,6 +58,9 @@ export const defaultNodeOptions: NodeOptions = {
   fhir: { requestsPerSecond: 200 },
   records: defaultRecordsOptions,
   log: { level: 'info' },
+  snapshots: defaultSnapshotOptions,
+  stateSync: defaultStateSyncOptions,
+  storage: 'embedded',
 };
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -67,5 +81,8 @@ export function mergeOptions(input: NodeOptionsInput = {}): NodeOptions {
     fhir: { ...defaultNodeOptions.fhir, ...input.fhir },
     records: { ...defaultNodeOptions.records, ...(input.records as Partial<RecordsOptions> | undefined) },
     log: { ...defaultNodeOptions.log, ...input.log },
+    snapshots: { ...defaultNodeOptions.snapshots, ...input.snapshots },
+    stateSync: { ...defaultNodeOptions.stateSync, ...input.stateSync },
+    storage: input.storage ?? defaultNodeOptions.storage,
   };
 }

@@ -178,6 +178,8 @@ export class BlockSync {
 
   private serve(peer: string, from: number, count: number): void {
     const { blocks, chain } = this.deps;
+    // a node started from a snapshot holds no block below its base: the peer asks another (its request times out)
+    if (from < blocks.base) return;
     const items: { block: Uint8Array; commit: Uint8Array }[] = [];
     let bytes = 0;
     for (let h = from; h < from + count && h <= chain.lastHeight(); h++) {

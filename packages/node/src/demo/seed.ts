@@ -8,6 +8,7 @@ import { createNativeKeyWrap } from '../crypto/native-hpke.js';
 import { syntheticPatient } from './synthetic.js';
 import { seedContracts, seedPrivateContract, type DemoContract, type DemoPrivateContract } from './contracts.js';
 import { seedAnchors, type DemoAnchors } from './anchors.js';
+import type { DemoSupply } from './supply.js';
 
 /**
  * Demo data for a local network, through the same SDK a user has: practitioners of the hospital,
@@ -37,6 +38,8 @@ export interface DemoSummary {
   readonly privateContract?: DemoPrivateContract;
   /** readings of the hospital's bedside monitor anchored through its node (layer 2) */
   readonly anchors?: DemoAnchors;
+  /** the drug supply chain: packs from a manufacturer through a wholesaler to a pharmacy, with planted fakes */
+  readonly supply?: DemoSupply;
 }
 
 const ed = createNativeEd25519();

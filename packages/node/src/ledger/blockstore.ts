@@ -12,7 +12,9 @@ import {
   inclusionProof,
   leafHash,
 } from '@salus/core';
-import { buf, u8, type Db } from '../storage/db.js';
+import { buf, u8 } from '../storage/db.js';
+import type { SqlDb } from '../storage/sql.js';
+import { readBase } from '../state/base.js';
 
 export interface StoredBlock {
   readonly header: BlockHeader;
@@ -50,7 +52,11 @@ export class BlockStore {
   private readonly s;
   private readonly leafCache = new Map<number, Uint8Array[]>();
 
-  constructor(private readonly db: Db) {
+  /** the first block this store holds: 0 from genesis, the snapshot height after state sync (see state/base.ts) */
+  readonly base: number;
+
+  constructor(db: SqlDb) {
+    this.base = readBase(db);
     this.s = {
       putBlock: db.prepare('INSERT INTO blocks (height, hash, header, commit_, results_root) VALUES (?, ?, ?, ?, ?)'),
       getBlock: db.prepare<[number], { hash: Buffer; header: Buffer; commit_: Buffer; results_root: Buffer }>(
@@ -58,7 +64,7 @@ export class BlockStore {
       ),
       last: db.prepare<[], { height: number }>('SELECT MAX(height) AS height FROM blocks'),
       putTx: db.prepare('INSERT INTO txs (height, idx, tx, result) VALUES (?, ?, ?, ?)'),
-      putIndex: db.prepare('INSERT OR IGNORE INTO tx_index (hash, height, idx) VALUES (?, ?, ?)'),
+      putIndex: db.prepare('INSERT INTO tx_index (hash, height, idx) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
       getTxs: db.prepare<[number], { idx: number; tx: Buffer; result: Buffer }>('SELECT idx, tx, result FROM txs WHERE height = ? ORDER BY idx'),
       getTx: db.prepare<[number, number], { tx: Buffer; result: Buffer }>('SELECT tx, result FROM txs WHERE height = ? AND idx = ?'),
       findTx: db.prepare<[Buffer], { height: number; idx: number }>('SELECT height, idx FROM tx_index WHERE hash = ?'),
@@ -93,6 +99,7 @@ export class BlockStore {
   }
 
   requireBlock(height: number): StoredBlock {
+    if (height < this.base) throw new SalusError('BELOW_BASE', `block ${height} is below this node's base ${this.base}: it started from a snapshot there and holds no earlier block`, { height, base: this.base });
     const b = this.getBlock(height);
     if (!b) throw new SalusError('NOT_FOUND', `no block at height ${height}`, { height });
     return b;

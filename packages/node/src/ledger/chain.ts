@@ -21,7 +21,7 @@ import {
   verifyCommit,
 } from '@salus/core';
 import type { ConsensusHost } from '@salus/consensus';
-import type { Db } from '../storage/db.js';
+import type { SqlDb } from '../storage/sql.js';
 import { buf, u8 } from '../storage/db.js';
 import type { StateStore } from '../state/store.js';
 import { readStored, type BlockStore } from './blockstore.js';
@@ -72,13 +72,13 @@ export class Chain implements ConsensusHost {
 
   constructor(
     private readonly opts: ChainOptions,
-    private readonly deps: { db: Db; genesis: Genesis; ed: Ed25519; app: Application; state: StateStore; blocks: BlockStore; events?: ChainEvents },
+    private readonly deps: { db: SqlDb; genesis: Genesis; ed: Ed25519; app: Application; state: StateStore; blocks: BlockStore; events?: ChainEvents },
   ) {
     this.mempool = new Mempool({ txsMax: opts.mempoolTxsMax, bytesMax: opts.mempoolBytesMax });
     this.s = {
       getMeta: deps.db.prepare<[string], { v: Buffer }>('SELECT v FROM meta WHERE k = ?'),
-      putMeta: deps.db.prepare('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)'),
-      putValset: deps.db.prepare('INSERT OR REPLACE INTO valsets (height, validators) VALUES (?, ?)'),
+      putMeta: deps.db.prepare('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v'),
+      putValset: deps.db.prepare('INSERT INTO valsets (height, validators) VALUES (?, ?) ON CONFLICT (height) DO UPDATE SET validators = excluded.validators'),
       getValset: deps.db.prepare<[number], { validators: Buffer }>('SELECT validators FROM valsets WHERE height <= ? ORDER BY height DESC LIMIT 1'),
     };
   }

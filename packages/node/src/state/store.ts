@@ -13,15 +13,20 @@ import {
   type SmtNodeReader,
   type SmtUpdate,
 } from '@salus/core';
-import { buf, u8, type Db } from '../storage/db.js';
+import { buf, u8 } from '../storage/db.js';
+import type { SqlDb } from '../storage/sql.js';
 import { decodeNode, encodeNode, packRefs, unpackRefs } from './node-codec.js';
 import { evictOldest } from '@salus/module';
+import { readBase } from './base.js';
+import { StateValueCache } from './value-cache.js';
 
 export interface StateStoreOptions {
   /** nodes kept in memory (upper levels are read on every update) */
   readonly nodeCacheMax: number;
   /** old versions whose proofs are still served */
   readonly keepVersions: number;
+  /** current values kept in memory (StateValueCache; absent or 0: none, the embedded store's default) */
+  readonly valueCacheMax?: number;
 }
 
 /**
@@ -39,7 +44,7 @@ export const defaultStateStoreOptions: StateStoreOptions = { nodeCacheMax: 50_00
  * replaced nodes sit next to each other when pruned. 2^22 nodes per version and versions below
  * 2^31 keep references exact in a double.
  */
-const REF_SPAN = 2 ** 22;
+export const REF_SPAN = 2 ** 22;
 
 /**
  * The authenticated key-value state: a flat table of current values for fast reads, and the
@@ -50,18 +55,22 @@ const REF_SPAN = 2 ** 22;
  */
 export class StateStore implements SmtNodeReader {
   private readonly cache = new Map<number, SmtNode>();
+  private readonly values: StateValueCache;
   private readonly stmts;
   private currentRoot: Uint8Array;
   private currentRef: number;
   private currentVersion: number;
+  /** the version a state-synced store started from (0: genesis); its nodes are never pruned, so `salus verify` can replay from it */
+  readonly baseVersion: number;
 
   constructor(
-    private readonly db: Db,
+    db: SqlDb,
     private readonly opts: StateStoreOptions = defaultStateStoreOptions,
   ) {
+    this.values = new StateValueCache(opts.valueCacheMax ?? 0);
     this.stmts = {
       getValue: db.prepare<[Buffer], { value: Buffer }>('SELECT value FROM state WHERE key = ?'),
-      putValue: db.prepare('INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)'),
+      putValue: db.prepare('INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       delValue: db.prepare('DELETE FROM state WHERE key = ?'),
       getNode: db.prepare<[number], { node: Buffer }>('SELECT node FROM smt_nodes WHERE ref = ?'),
       putNode: db.prepare('INSERT INTO smt_nodes (ref, node) VALUES (?, ?)'),
@@ -69,10 +78,10 @@ export class StateStore implements SmtNodeReader {
       expired: db.prepare<[number], { refs: Buffer }>('SELECT refs FROM smt_stale WHERE version <= ?'),
       delNode: db.prepare('DELETE FROM smt_nodes WHERE ref = ?'),
       delStale: db.prepare('DELETE FROM smt_stale WHERE version <= ?'),
-      putRoot: db.prepare('INSERT OR REPLACE INTO smt_roots (version, root, ref) VALUES (?, ?, ?)'),
+      putRoot: db.prepare('INSERT INTO smt_roots (version, root, ref) VALUES (?, ?, ?) ON CONFLICT (version) DO UPDATE SET root = excluded.root, ref = excluded.ref'),
       getRoot: db.prepare<[number], { root: Buffer; ref: number }>('SELECT root, ref FROM smt_roots WHERE version = ?'),
       lastRoot: db.prepare<[], { version: number; root: Buffer; ref: number }>('SELECT version, root, ref FROM smt_roots ORDER BY version DESC LIMIT 1'),
-      delRoots: db.prepare('DELETE FROM smt_roots WHERE version < ?'),
+      delRoots: db.prepare('DELETE FROM smt_roots WHERE version < ? AND version <> ?'),
       allValues: db.prepare<[], { key: Buffer; value: Buffer }>('SELECT key, value FROM state ORDER BY key'),
       range: db.prepare<[Buffer, Buffer, number], { key: Buffer; value: Buffer }>('SELECT key, value FROM state WHERE key > ? AND key < ? ORDER BY key LIMIT ?'),
     };
@@ -80,6 +89,7 @@ export class StateStore implements SmtNodeReader {
     this.currentVersion = last?.version ?? -1;
     this.currentRoot = last ? u8(last.root) : ZERO_HASH;
     this.currentRef = last?.ref ?? 0;
+    this.baseVersion = readBase(db);
   }
 
   get root(): Uint8Array {
@@ -107,8 +117,14 @@ export class StateStore implements SmtNodeReader {
   }
 
   get(key: Uint8Array): Uint8Array | undefined {
+    if (this.values.enabled) {
+      const hit = this.values.get(key);
+      if (hit !== undefined) return hit ?? undefined;
+    }
     const row = this.stmts.getValue.get(buf(key));
-    return row ? u8(row.value) : undefined;
+    const value = row ? u8(row.value) : undefined;
+    if (this.values.enabled) this.values.set(key, value);
+    return value;
   }
 
   getNode(hash: Uint8Array, ref?: number): SmtNode | undefined {
@@ -154,18 +170,22 @@ export class StateStore implements SmtNodeReader {
     for (const u of updates) {
       if (u.value === undefined) this.stmts.delValue.run(buf(u.key));
       else this.stmts.putValue.run(buf(u.key), buf(u.value));
+      if (this.values.enabled) this.values.set(u.key, u.value);
     }
     this.stmts.putRoot.run(version, buf(root), rootRef);
     const expire = version - this.opts.keepVersions;
     if (expire >= 0) {
+      // a state-synced store's base nodes (every reference up to the base version's span) stay
+      const pinnedBelow = this.baseVersion > 0 ? (this.baseVersion + 1) * REF_SPAN : 0;
       for (const { refs } of this.stmts.expired.all(expire)) {
         for (const ref of unpackRefs(u8(refs))) {
+          if (ref < pinnedBelow) continue;
           this.stmts.delNode.run(ref);
           this.cache.delete(ref);
         }
       }
       this.stmts.delStale.run(expire);
-      this.stmts.delRoots.run(expire);
+      this.stmts.delRoots.run(expire, this.baseVersion > 0 ? this.baseVersion : -1);
     }
     this.currentRoot = root;
     this.currentRef = rootRef;
@@ -176,6 +196,7 @@ export class StateStore implements SmtNodeReader {
   /** Forget in-memory state after a failed database transaction. */
   reload(): void {
     this.cache.clear();
+    this.values.clear();
     const last = this.stmts.lastRoot.get();
     this.currentVersion = last?.version ?? -1;
     this.currentRoot = last ? u8(last.root) : ZERO_HASH;
@@ -186,7 +207,8 @@ export class StateStore implements SmtNodeReader {
     return this.rootRefAt(version)?.root;
   }
 
-  private rootRefAt(version: number): { root: Uint8Array; ref: number } | undefined {
+  /** The root of a kept version and its node reference (a snapshot is read from it). */
+  rootRefAt(version: number): { root: Uint8Array; ref: number } | undefined {
     if (version === -1) return { root: ZERO_HASH, ref: 0 };
     const r = this.stmts.getRoot.get(version);
     return r ? { root: u8(r.root), ref: r.ref } : undefined;

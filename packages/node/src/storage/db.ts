@@ -10,7 +10,8 @@ export type Db = Database.Database;
 
 export const SCHEMA_VERSION = 2;
 
-const SCHEMA = `
+/** The ledger's tables in SQLite's dialect; the PostgreSQL backend translates it (pg-dialect.ts). */
+export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS blocks (height INTEGER PRIMARY KEY, hash BLOB NOT NULL, header BLOB NOT NULL, commit_ BLOB NOT NULL, results_root BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS txs (height INTEGER NOT NULL, idx INTEGER NOT NULL, tx BLOB NOT NULL, result BLOB NOT NULL, PRIMARY KEY (height, idx)) WITHOUT ROWID;

@@ -87,7 +87,8 @@ export class PrivateExecution implements ModuleService {
 
   private async catchUp(): Promise<void> {
     while (!this.closed && this.store.applied < this.target) {
-      const h = this.store.applied + 1;
+      // a node started from a snapshot holds no block below its base (nor the private state made before it)
+      const h = Math.max(this.store.applied + 1, this.deps.blocks.base ?? 0);
       for (const t of this.deps.blocks.getTxs(h)) {
         const tx = decodeTx(t.tx);
         if (tx.module !== 'contracts' || tx.type !== 'private_call' || (decode(t.result) as { code: string }).code !== 'OK') continue;
