@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, destination, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { type Ed25519, type IdentityKeys, SalusError, bytesEqual, encodeTx, precommitSignBytes, signTx, toHex } from '@salus/core';
-import { type ConsensusEngine, type ConsensusEvidence, SoloEngine, encodeEvidence, offenceOf, systemClock, type Clock } from '@salus/consensus';
+import { type Ed25519, type IdentityKeys, SalusError, bytesEqual, precommitSignBytes, toHex } from '@salus/core';
+import { type ConsensusEngine, SoloEngine, systemClock, type Clock } from '@salus/consensus';
 import { openStorage, storageKind } from './storage/open.js';
 import type { SqlDb } from './storage/sql.js';
 import { installNativeSha256 } from './crypto/native-sha256.js';
@@ -26,6 +26,7 @@ import { SnapshotServer } from './statesync/server.js';
 import { checkSnapshotOptions } from './statesync/options.js';
 import { restoreInterrupted } from './statesync/restore.js';
 import { TxGossip } from './consensus/txgossip.js';
+import { submitEvidence } from './consensus/evidence-submit.js';
 import { SNAPSHOT_MESSAGE_BYTES_MAX, nodeChannels } from './consensus/channels.js';
 import { consensusStatusView } from './consensus/status.js';
 import { RecordsService } from '@salus/records';
@@ -236,7 +237,7 @@ export class SalusNode {
           onEvidence: () => this.metrics.evidence.inc(),
           onVote: () => this.metrics.votesReceived.inc(),
         },
-        onEvidence: (ev) => this.submitEvidence(ev),
+        onEvidence: (ev) => submitEvidence({ chainId, nodeKeys: this.input.nodeKeys, ed: this.ed, log: this.log, pendingNonce: (k) => this.apiApp.pendingNonce(k), submit: (b) => this.chain.submit(b) }, ev),
         onFatal,
       });
       this.driver = driver;
@@ -309,23 +310,6 @@ export class SalusNode {
       { requestTimeoutMs: this.opts.records.blobFetchTimeoutMs, retryMs: 2_000 },
       { p2p: this.p2p, store: this.blobs, log: this.log.child({ mod: 'records' }), patientOf: (h) => this.records.index.patientOfBlob(h), isErased: (p) => this.records.isErased(p) },
     );
-  }
-
-  /** Double signing seen by consensus (two votes, or two proposals for one round) goes on the ledger as an evidence transaction signed by this node. */
-  private submitEvidence(ev: ConsensusEvidence): void {
-    const { chainId } = this.input.genesis;
-    const keys = this.input.nodeKeys;
-    try {
-      const nonce = this.apiApp.pendingNonce(this.nodeId);
-      const payload = { evidence: encodeEvidence(chainId, ev) };
-      const tx = signTx(this.ed, keys.signing.secretKey, { chainId, signer: keys.signing.publicKey, nonce, module: 'evidence', type: 'submit', payload });
-      const hash = this.chain.submit(encodeTx(tx));
-      const o = offenceOf(ev);
-      this.log.warn({ validator: toHex(o.validator).slice(0, 16), height: o.height, round: o.round, type: o.type, tx: hash }, 'double signing: evidence submitted');
-    } catch (e) {
-      // Another node's evidence for the same offence may already be on the ledger or in the mempool.
-      this.log.info({ reason: (e as Error).message }, 'double signing: evidence not submitted');
-    }
   }
 
   /** The FHIR facade, answering as the organisation whose key this node holds (ADR 0006). */
