@@ -92,6 +92,7 @@ async function parent(flags: MillionFlags): Promise<void> {
       rss_final_mb: rssMb,
       rss_max_mb: r.memory.rss_max_mb,
       rss_after_gc_mb: r.memory.rss_after_gc_mb,
+      heap_used_after_gc_mb: r.memory.heap_used_after_gc_mb,
       heap_used_final_mb: r.memory.heap_used_final_mb,
       external_final_mb: r.memory.external_final_mb,
       ratio_to_target: round(rssMb / flags.targetRssMb, 2),

@@ -32,7 +32,7 @@ export interface ChildReport {
   tx_bytes_mean: number;
   cpu_ms: number;
   disk: { bytes_after_checkpoint: number; files: Record<string, number>; freelist_bytes: number; by_table_bytes_per_tx: Record<string, unknown> };
-  memory: { rss_final_mb: number; rss_max_mb: number; rss_after_gc_mb: number; heap_used_final_mb: number; external_final_mb: number; caches: Record<string, number> };
+  memory: { rss_final_mb: number; rss_max_mb: number; rss_after_gc_mb: number; heap_used_after_gc_mb: number; heap_used_final_mb: number; external_final_mb: number; caches: Record<string, number> };
   checkpoints: Checkpoint[];
 }
 
@@ -84,7 +84,8 @@ export async function millionChild(flags: MillionFlags): Promise<void> {
   const mFinal = mem();
   const caches = { state_tree_nodes: stateInternals(b.node).cache.size, verified_set: chainInternals(b.node).verified.size, mempool: b.node.chain.mempool.size };
   (globalThis as { gc?: () => void }).gc?.();
-  const rssAfterGc = mem().rss;
+  const afterGc = mem();
+  const rssAfterGc = afterGc.rss;
 
   // Disk: checkpoint the WAL into the database, then everything in the data directory counts.
   // this bench runs the embedded store (SQLite), whose pages it reads
@@ -120,6 +121,7 @@ export async function millionChild(flags: MillionFlags): Promise<void> {
       rss_final_mb: round(mFinal.rss / MB, 1),
       rss_max_mb: round(rssMax / MB, 1),
       rss_after_gc_mb: round(rssAfterGc / MB, 1),
+      heap_used_after_gc_mb: round(afterGc.heapUsed / MB, 1),
       heap_used_final_mb: round(mFinal.heapUsed / MB, 1),
       external_final_mb: round(mFinal.external / MB, 1),
       caches,
