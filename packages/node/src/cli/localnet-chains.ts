@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SalusError } from '@salus/core';
 import { SalusClient, Wallet } from '@salus/client';
 import { ChainApi, Relayer, SYSTEM_CLOCK, type ItemRecord } from '@salus/channels';
-import { chainsExist, custodyChannel, initChains, listChains, type LocalChain } from '../config/localnet-chains.js';
+import { type ChainsOptions, chainsExist, custodyChannel, initChains, listChains, type LocalChain } from '../config/localnet-chains.js';
 import { localnetHome } from '../config/localnet.js';
 import { createNativeEd25519 } from '../crypto/native-ed25519.js';
 import { createNativeKeyWrap } from '../crypto/native-hpke.js';
@@ -14,14 +14,7 @@ import { createNativeKeyWrap } from '../crypto/native-hpke.js';
  * joined pairwise by custody channels fixed in their genesis files; a relayer between every pair
  * runs in this process, and on first start the demo sends one item each way between chains a and b.
  */
-export interface ChainsRun {
-  readonly dir: string;
-  readonly chains: number;
-  readonly validators: number;
-  readonly chainId: string;
-  readonly apiPortBase: number;
-  readonly p2pPortBase: number;
-}
+export type ChainsRun = Omit<ChainsOptions, 'config'>;
 
 /** A started node process with the addresses it printed (localnet's). */
 export interface Running {
