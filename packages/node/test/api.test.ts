@@ -113,6 +113,23 @@ describe('bad input gets a typed error and changes nothing', () => {
     await expectError(post(skip.bytes as unknown as BodyInit), 409, 'NONCE_GAP');
   });
 
+  it('resubmitting the same signed bytes is safe: told by hash whether it is pending or committed, committed once', async () => {
+    const nonce = await nextNonce(t.admin);
+    const { bytes } = build(t.admin, nonce, 'identity', 'add_member', memberPayload(t.orgId, Wallet.create()));
+    const first = await post(bytes as unknown as BodyInit);
+    expect(first.status).toBe(202);
+    const hash = first.body.hash!;
+    const again = (await post(bytes as unknown as BodyInit)) as { status: number; body: { error?: { code: string; meta?: { hash?: string } } } };
+    expect(['CONFLICT', 'NONCE_REPLAYED']).toContain(again.body.error?.code); // pending, or already committed by now
+    expect(again.body.error?.meta?.hash).toBe(hash);
+    await expect.poll(async () => ((await (await fetch(`${t.url}/v1/txs/${hash}`)).json()) as { status?: string }).status).toBe('committed');
+    const late = (await post(bytes as unknown as BodyInit)) as { status: number; body: { error?: { code: string; meta?: { hash?: string } } } };
+    expect(late.status).toBe(409);
+    expect(late.body.error).toMatchObject({ code: 'NONCE_REPLAYED', meta: { hash } });
+    // the signer's nonce moved by one: the resubmissions committed nothing more
+    expect(await nextNonce(t.admin)).toBe(nonce + 1);
+  });
+
   it('an unknown module or type', async () => {
     const n = await nextNonce(t.admin);
     await expectError(post(build(t.admin, n, 'nosuch', 'x', {}).bytes as unknown as BodyInit), 400, 'UNKNOWN_MODULE');
@@ -157,7 +174,7 @@ describe('bad input gets a typed error and changes nothing', () => {
     const res = await fetch(`${t.url}/v1/verify`);
     const report = (await res.json()) as { ok: boolean; txs: number };
     expect(report.ok).toBe(true);
-    expect(report.txs).toBe(4); // two in the first block of tests, one nonce test, one membership test
+    expect(report.txs).toBe(5); // two in the first block of tests, one nonce test, one resubmission test, one membership test
     expect((await fetch(`${t.url}/v1/nosuch`)).status).toBe(404);
     expect((await fetch(`${t.url}/v1/txs/zz`)).status).toBe(400);
     expect((await fetch(`${t.url}/v1/blocks/-1`)).status).toBe(400);

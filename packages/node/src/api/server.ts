@@ -97,6 +97,9 @@ export async function createApi(opts: ApiOptions, d: ApiDeps): Promise<FastifyIn
       schema: {
         tags: ['transactions'],
         summary: 'Submit a signed transaction (application/cbor bytes, or JSON {"tx": hex})',
+        description:
+          '202 means admitted to this node\'s mempool: held in memory and gossiped, not durable (a node that stops before the transaction is gossiped or committed loses it). ' +
+          'Wait with ?wait=commit or GET /v1/txs/{hash}, and resubmit the same signed bytes if it does not commit: a copy still pending answers 409 CONFLICT, one already committed 409 NONCE_REPLAYED, each with its hash in meta.',
         querystring: {
           type: 'object',
           properties: { wait: { type: 'string', enum: ['commit', 'none'] }, timeoutMs: { type: 'integer', minimum: 1 } },
