@@ -42,6 +42,7 @@ const CORE_ERRORS = {
   BAD_SNAPSHOT: { status: 422, title: 'A state snapshot, its chunk or the headers it is checked against do not verify.' },
   STORAGE_UNAVAILABLE: { status: 503, title: 'The storage server cannot be reached or did not answer in time.' },
   STORAGE_ERROR: { status: 500, title: 'The storage server refused a statement; its transaction was rolled back.' },
+  STORAGE_FULL: { status: 507, title: 'The storage is full (the disk, or the configured storage quota); the write was rolled back.' },
 } as const;
 
 /**

@@ -7,6 +7,7 @@ import { type ConsensusEngine, SoloEngine, systemClock, type Clock } from '@salu
 import { openStorage, storageKind } from './storage/open.js';
 import type { SqlDb } from './storage/sql.js';
 import { installNativeSha256 } from './crypto/native-sha256.js';
+import { isStorageFailure, storageFailure } from './storage/failure.js';
 import { StateStore } from './state/store.js';
 import { BlockStore } from './ledger/blockstore.js';
 import { Chain } from './ledger/chain.js';
@@ -93,7 +94,7 @@ export class SalusNode {
     this.log = input.logger ?? pino({ level: this.opts.log.level }, destination(2));
     mkdirSync(input.dataDir, { recursive: true, mode: 0o700 });
     // the embedded file, or the PostgreSQL schema `storage` names (options.ts)
-    this.db = openStorage(this.opts.storage, input.dbFile);
+    this.db = openStorage(this.opts.storage, input.dbFile, { quotaBytes: this.opts.storageQuotaBytes });
     // Opening reads stored data (state root, last block, validator sets): whatever fails there is corrupt data.
     try {
       // on PostgreSQL each read is a round trip: keep recent values (admission and execution read the same keys)
@@ -201,10 +202,7 @@ export class SalusNode {
     const keys = this.input.nodeKeys;
     const chainId = this.input.genesis.chainId;
     const clock = this.clock;
-    const onFatal = (e: unknown) => {
-      this.log.fatal({ err: (e as Error).message }, 'consensus stopped');
-      void this.stop();
-    };
+    const onFatal = (e: unknown) => this.fail(e);
     let p2pAddress: string | undefined;
     if (this.engineKind === 'solo') {
       this.engine = new SoloEngine(this.opts.solo, {
@@ -242,7 +240,7 @@ export class SalusNode {
       });
       this.driver = driver;
       this.engine = driver;
-      this.sync = new BlockSync(bft, { chain: this.chain, blocks: this.blocks, p2p, clock, log: this.log.child({ mod: 'sync' }), onAdvanced: () => driver.chainAdvanced(), bytesMax: bft.tendermint.blockBytesMax });
+      this.sync = new BlockSync(bft, { chain: this.chain, blocks: this.blocks, p2p, clock, log: this.log.child({ mod: 'sync' }), onAdvanced: () => driver.chainAdvanced(), bytesMax: bft.tendermint.blockBytesMax, onFatal });
       const sync = this.sync;
       checkSnapshotOptions(this.opts.snapshots, this.opts.state.keepVersions, SNAPSHOT_MESSAGE_BYTES_MAX);
       this.snapshots = new SnapshotServer(
@@ -301,6 +299,28 @@ export class SalusNode {
       this.log.info({ height: this.chain.lastHeight() }, 'node stopped');
     })();
     return this.stopped;
+  }
+
+  /**
+   * Resolves with the failure that stopped this node on its own (a block it could not write, a
+   * consensus WAL it could not append): the CLI exits with `exitCodeOf` it.
+   */
+  // (declared before `failed`, whose executor replaces it: fields initialise in order)
+  private resolveFailed: (e: unknown) => void = () => undefined;
+  readonly failed: Promise<unknown> = new Promise((resolve) => (this.resolveFailed = resolve));
+
+  /** Stops the node after a failure it cannot go on from, saying why in one line. */
+  private fail(raw: unknown): void {
+    const where = this.opts.storage === 'embedded' ? this.input.dbFile : 'the PostgreSQL storage';
+    const e = storageFailure(raw, where);
+    if (isStorageFailure(e)) {
+      const fix = e.code === 'STORAGE_FULL' ? 'free space (or raise storageQuotaBytes)' : 'repair the storage';
+      this.log.fatal({ code: e.code, cause: e.meta.cause, file: where, height: this.chain.lastHeight() }, `${e.message} (${where}); nothing of it was written: ${fix} and start the node again`);
+    } else {
+      this.log.fatal({ err: (e as Error).message }, 'consensus stopped');
+    }
+    this.resolveFailed(e);
+    void this.stop();
   }
 
   /** Blob replication over the peer links (none without peers): the records services drive it with what this node keeps. */

@@ -11,7 +11,12 @@ import { stateSyncIfNeeded } from '../statesync/start.js';
 import { pino, destination } from 'pino';
 import { print } from './keys.js';
 import { SalusError } from '@salus/core';
+import { isStorageFailure } from '../storage/failure.js';
 import { parseGenesis, ORG_KINDS, type OrgKind } from '@salus/module';
+
+/** Exit codes of a node that stopped on its own (sysexits: EX_IOERR, EX_SOFTWARE). */
+export const EXIT_STORAGE = 74;
+export const EXIT_FATAL = 70;
 
 export const DEV_HOME = '.salus/dev';
 
@@ -107,6 +112,11 @@ export function registerChain(program: Command): void {
       };
       process.once('SIGINT', shutdown);
       process.once('SIGTERM', shutdown);
+      // A node that stopped on its own (its log said why): exit 74 when its storage failed, 70 otherwise.
+      void node.failed.then(async (e) => {
+        await node.stop();
+        process.exit(isStorageFailure(e) ? EXIT_STORAGE : EXIT_FATAL);
+      });
     });
 
   program

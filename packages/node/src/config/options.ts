@@ -40,6 +40,12 @@ export interface NodeOptions {
    * per node; see docs/operations.md).
    */
   readonly storage: string;
+  /**
+   * Embedded storage only: the largest the ledger file (salus.db) may grow, in bytes (0: as large
+   * as the disk allows). A block that would pass it is not written and the node stops, as on a
+   * full disk; raise it and start again.
+   */
+  readonly storageQuotaBytes: number;
 }
 
 export const defaultNodeOptions: NodeOptions = {
@@ -61,6 +67,7 @@ export const defaultNodeOptions: NodeOptions = {
   snapshots: defaultSnapshotOptions,
   stateSync: defaultStateSyncOptions,
   storage: 'embedded',
+  storageQuotaBytes: 0,
 };
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -84,5 +91,6 @@ export function mergeOptions(input: NodeOptionsInput = {}): NodeOptions {
     snapshots: { ...defaultNodeOptions.snapshots, ...input.snapshots },
     stateSync: { ...defaultNodeOptions.stateSync, ...input.stateSync },
     storage: input.storage ?? defaultNodeOptions.storage,
+    storageQuotaBytes: input.storageQuotaBytes ?? defaultNodeOptions.storageQuotaBytes,
   };
 }

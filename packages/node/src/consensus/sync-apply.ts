@@ -3,6 +3,7 @@ import { type Block, SalusError, decodeBlock, decodeCommit } from '@salus/core';
 import type { Clock } from '@salus/consensus';
 import type { Chain } from '../ledger/chain.js';
 import type { Buffered, SyncSchedule } from './sync-schedule.js';
+import { isStorageFailure } from '../storage/failure.js';
 
 /** Blocks after the tip whose transaction signatures are checked ahead of their commit. */
 const CHECKED_AHEAD_BLOCKS = 4;
@@ -23,6 +24,8 @@ export interface SyncApplierDeps {
   readonly misbehaved: (peer: string, reason: string) => void;
   /** a turn committed `blocks` blocks */
   readonly committed: (blocks: number) => void;
+  /** the node cannot go on (its storage failed): it stops */
+  readonly fatal: (e: unknown) => void;
 }
 
 interface Check {
@@ -108,7 +111,12 @@ export class SyncApplier {
       this.deps.chain.commitBlock(block, decodeCommit(item.commit), check.verdicts);
       return true;
     } catch (e) {
-      if (!(e instanceof SalusError)) throw e;
+      // the storage failed, not the block: no peer is to blame, and this node cannot go on
+      if (isStorageFailure(e) || !(e instanceof SalusError)) {
+        this.running = false;
+        this.deps.fatal(e);
+        return false;
+      }
       this.deps.log.warn({ peer: item.peer.slice(0, 16), height: item.height, reason: e.message }, 'block sync: a block from this peer does not verify');
       this.deps.misbehaved(item.peer, `block sync: ${e.message}`);
       this.deps.schedule.bad(item.height, item.peer);

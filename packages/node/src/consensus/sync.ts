@@ -31,6 +31,8 @@ export interface BlockSyncDeps {
   readonly defer?: (fn: () => void) => void;
   /** the transaction signatures of a synced block, checked ahead of its commit (default: `TxSignatureChecker`, on a thread of its own) */
   readonly checkSignatures?: (block: Block) => Promise<boolean[] | undefined>;
+  /** this node cannot go on (a block could not be written: its storage failed) */
+  readonly onFatal?: (e: unknown) => void;
 }
 
 /**
@@ -78,6 +80,7 @@ export class BlockSync {
       checkSignatures: deps.checkSignatures ?? ((block) => this.signatures.check(block)),
       misbehaved: (peer, reason) => deps.p2p.report(peer, BAD_SYNC_PENALTY, reason),
       committed: (n) => this.committed(n),
+      fatal: (e) => (deps.onFatal ? deps.onFatal(e) : deps.log.fatal({ err: (e as Error).message }, 'block sync stopped')),
     });
   }
 

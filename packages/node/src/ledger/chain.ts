@@ -22,6 +22,7 @@ import {
 } from '@salus/core';
 import type { ConsensusHost } from '@salus/consensus';
 import type { SqlDb } from '../storage/sql.js';
+import { storageFailure } from '../storage/failure.js';
 import { buf, u8 } from '../storage/db.js';
 import type { StateStore } from '../state/store.js';
 import { readStored, type BlockStore } from './blockstore.js';
@@ -303,7 +304,7 @@ export class Chain implements ConsensusHost {
       })();
     } catch (e) {
       state.reload();
-      throw e;
+      throw storageFailure(e, `block ${header.height}`);
     }
     this.last = { header, hash: id, resultsRoot: rRoot };
     for (const h of hexes) this.verified.delete(h);

@@ -26,6 +26,8 @@ CREATE TABLE IF NOT EXISTS smt_roots (version INTEGER PRIMARY KEY, root BLOB NOT
 export interface OpenOptions {
   readonly readonly?: boolean;
   readonly memory?: boolean;
+  /** the file's largest size (SQLite's max_page_count); a write past it fails with SQLITE_FULL, as on a full disk */
+  readonly maxBytes?: number;
 }
 
 export function openDb(file: string, opts: OpenOptions = {}): Db {
@@ -37,6 +39,7 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
       db.pragma('synchronous = FULL');
     }
     db.pragma('cache_size = -32000');
+    if (opts.maxBytes) db.pragma(`max_page_count = ${Math.max(1, Math.floor(opts.maxBytes / Number(db.pragma('page_size', { simple: true }))))}`);
     // An older build's data directory is named as such before its tables are compared.
     const hasMeta = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta'").get() !== undefined;
     const older = hasMeta ? db.prepare<[], { v: Buffer }>("SELECT v FROM meta WHERE k = 'schema'").get() : undefined;

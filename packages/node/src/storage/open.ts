@@ -16,6 +16,8 @@ export interface OpenStorageOptions {
   readonly readonly?: boolean;
   /** PostgreSQL: the longest one round trip may take */
   readonly timeoutMs?: number;
+  /** embedded: the ledger file's largest size in bytes (0 or absent: no quota) */
+  readonly quotaBytes?: number;
 }
 
 /**
@@ -23,6 +25,6 @@ export interface OpenStorageOptions {
  * default), else the PostgreSQL schema the URL names.
  */
 export function openStorage(storage: string, dbFile: string, o: OpenStorageOptions = {}): SqlDb {
-  if (storageKind(storage) === 'embedded') return openDb(dbFile, { readonly: o.readonly ?? false });
+  if (storageKind(storage) === 'embedded') return openDb(dbFile, { readonly: o.readonly ?? false, ...(o.quotaBytes ? { maxBytes: o.quotaBytes } : {}) });
   return openPgDb(storage, { readonly: o.readonly ?? false, ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }) });
 }

@@ -1,0 +1,28 @@
+import { SalusError } from '@salus/core';
+
+/** Raw error codes of a full disk or quota: SQLite's, and the operating system's. */
+const FULL = new Set(['SQLITE_FULL', 'ENOSPC', 'EDQUOT']);
+/** Raw error codes of a failing device or file. */
+const IO = /^(SQLITE_IOERR|SQLITE_CANTOPEN|SQLITE_READONLY|EIO|EROFS)/;
+
+const STORAGE_CODES = new Set(['STORAGE_FULL', 'STORAGE_ERROR', 'STORAGE_UNAVAILABLE']);
+
+/**
+ * A failed write as the node reports it: a full disk or quota becomes STORAGE_FULL, a failing
+ * device STORAGE_ERROR (with the raw code in `meta.cause`); anything else is returned unchanged.
+ * The caller has already rolled its transaction back: this only names what happened.
+ */
+export function storageFailure(e: unknown, file: string): unknown {
+  if (e instanceof SalusError) return e;
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return e;
+  const message = (e as Error).message;
+  if (FULL.has(code)) return new SalusError('STORAGE_FULL', `storage full writing ${file}: ${message}`, { cause: code, file });
+  if (IO.test(code)) return new SalusError('STORAGE_ERROR', `storage failed writing ${file}: ${message}`, { cause: code, file });
+  return e;
+}
+
+/** Whether a failure is the storage's, not the data's or a peer's: the node cannot go on writing. */
+export function isStorageFailure(e: unknown): e is SalusError {
+  return e instanceof SalusError && STORAGE_CODES.has(e.code);
+}
