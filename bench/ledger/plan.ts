@@ -7,8 +7,9 @@ import { recordsDefaults, recordsQuickDefaults, type RecordsFlags } from '../rec
 import { throughputDefaults, type ThroughputFlags } from '../throughput/run.js';
 import { stateSyncDefaults, stateSyncQuickDefaults, type StateSyncFlags } from './state-sync.js';
 import { channelsDefaults, channelsQuickDefaults, type ChannelsFlags } from './channels.js';
+import { faultsDefaults, faultsQuickDefaults, type FaultsFlags } from './faults.js';
 
-export const PARTS = ['throughput', 'throughput_pg', 'pg_peer', 'network', 'records', 'state_sync', 'channels'] as const;
+export const PARTS = ['throughput', 'throughput_pg', 'pg_peer', 'network', 'records', 'state_sync', 'channels', 'faults'] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface LedgerPlan {
@@ -23,6 +24,8 @@ export interface LedgerPlan {
   stateSync: StateSyncFlags;
   /** total throughput of 1 … N chains joined by channels, in the multi-chain simulation */
   channels: ChannelsFlags;
+  /** nothing lost under load and faults: a kill and restart, a full disk, resubmission */
+  faults: FaultsFlags;
 }
 
 export function ledgerPlan(quick: boolean): LedgerPlan {
@@ -41,5 +44,6 @@ export function ledgerPlan(quick: boolean): LedgerPlan {
     records: { quick, ...recordsDefaults, ...(quick ? recordsQuickDefaults : {}), out: partsOut },
     stateSync: quick ? stateSyncQuickDefaults : stateSyncDefaults,
     channels: quick ? channelsQuickDefaults : channelsDefaults,
+    faults: quick ? faultsQuickDefaults : faultsDefaults,
   };
 }

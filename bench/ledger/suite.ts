@@ -21,6 +21,7 @@ import { PARTS, ledgerPlan, type Part } from './plan.js';
 import { runThroughputOnPostgres, storageBackends } from './storage.js';
 import { runStateSync } from './state-sync.js';
 import { runChannelScaling } from './channels.js';
+import { runFaults } from './faults.js';
 
 interface PartStatus {
   ran: boolean;
@@ -76,6 +77,8 @@ export async function runLedgerSuite(o: { quick: boolean; only: string; strict: 
   const stateSync = await run('state_sync', () => runStateSync(plan.stateSync), (r) => savePart('state_sync', r), () => undefined);
   // scale-out by channels: total throughput of 1 … 64 chains in the multi-chain simulation (no target; pass: the protocol's promises held)
   const channels = await run('channels', () => runChannelScaling(plan.channels), (r) => savePart('channels', r), (r) => r.pass);
+  // nothing lost under load and faults: SIGKILL and restart, a full disk, resubmission; exactly once, verify, app hashes
+  const faults = await run('faults', () => runFaults(plan.faults), (r) => savePart('faults', r), (r) => r.pass);
 
   const figures = ledgerFigures(results, wanted);
   log('\n| figure | target | measured | ratio | pass |\n|---|---|---|---|---|');
@@ -97,6 +100,8 @@ export async function runLedgerSuite(o: { quick: boolean; only: string; strict: 
     state_sync: stateSync,
     /** total throughput of 1, 2, 4, … chains joined by channels (ledger/channels.ts, ADR 0012) */
     channels: channels ? { scaling: channels.scaling.map((x) => ({ chains: x.chains, tx_per_s: x.tx_per_s, speedup: x.speedup, efficiency: x.efficiency })), pass: channels.pass } : undefined,
+    /** the fault run (ledger/faults.ts) */
+    faults,
     pass: figures.length > 0 && figures.every((f) => f.pass),
     missed: figures.filter((f) => !f.pass).map((f) => f.figure),
     parts,
