@@ -7,7 +7,7 @@ import { type ConsensusEngine, SoloEngine, systemClock, type Clock } from '@salu
 import { openStorage, storageKind } from './storage/open.js';
 import type { SqlDb } from './storage/sql.js';
 import { installNativeSha256 } from './crypto/native-sha256.js';
-import { isStorageFailure, storageFailure } from './storage/failure.js';
+import { logFatal } from './storage/failure.js';
 import { StateStore } from './state/store.js';
 import { BlockStore } from './ledger/blockstore.js';
 import { Chain } from './ledger/chain.js';
@@ -31,8 +31,7 @@ import { submitEvidence } from './consensus/evidence-submit.js';
 import { SNAPSHOT_MESSAGE_BYTES_MAX, nodeChannels } from './consensus/channels.js';
 import { consensusStatusView } from './consensus/status.js';
 import { RecordsService } from '@salus/records';
-import { SqliteBlobStore } from './blobs/store.js';
-import { PostgresBlobStore } from './blobs/pg-store.js';
+import { openBlobStore } from './blobs/open.js';
 import type { BlobStore } from '@salus/module';
 import { BlobReplicator } from './blobs/replicator.js';
 import { createNativeKeyWrap } from './crypto/native-hpke.js';
@@ -127,8 +126,7 @@ export class SalusNode {
       if (restoreInterrupted(this.db)) throw new SalusError('CONFIG', 'a state sync into this data directory did not finish: start with stateSync configured to finish it, or start from an empty data directory');
       this.chain.open();
       this.apiApp = app;
-      this.blobs =
-        storageKind(this.opts.storage) === 'postgres' ? new PostgresBlobStore(this.opts.storage, this.clock) : new SqliteBlobStore(join(input.dataDir, 'blobs.sqlite'), this.clock);
+      this.blobs = openBlobStore(this.opts.storage, input.dataDir, this.clock);
       const custodianKeyFile = this.opts.records.custodianKeyFile;
       this.records = new RecordsService(this.opts.records, {
         dataDir: input.dataDir,
@@ -311,15 +309,7 @@ export class SalusNode {
 
   /** Stops the node after a failure it cannot go on from, saying why in one line. */
   private fail(raw: unknown): void {
-    const where = this.opts.storage === 'embedded' ? this.input.dbFile : 'the PostgreSQL storage';
-    const e = storageFailure(raw, where);
-    if (isStorageFailure(e)) {
-      const fix = e.code === 'STORAGE_FULL' ? 'free space (or raise storageQuotaBytes)' : 'repair the storage';
-      this.log.fatal({ code: e.code, cause: e.meta.cause, file: where, height: this.chain.lastHeight() }, `${e.message} (${where}); nothing of it was written: ${fix} and start the node again`);
-    } else {
-      this.log.fatal({ err: (e as Error).message }, 'consensus stopped');
-    }
-    this.resolveFailed(e);
+    this.resolveFailed(logFatal(this.log, raw, this.opts.storage === 'embedded' ? this.input.dbFile : 'the PostgreSQL storage', this.chain.lastHeight()));
     void this.stop();
   }
 

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { SalusError } from '@salus/core';
 
 /** Raw error codes of a full disk or quota: SQLite's, and the operating system's. */
@@ -25,4 +26,19 @@ export function storageFailure(e: unknown, file: string): unknown {
 /** Whether a failure is the storage's, not the data's or a peer's: the node cannot go on writing. */
 export function isStorageFailure(e: unknown): e is SalusError {
   return e instanceof SalusError && STORAGE_CODES.has(e.code);
+}
+
+/**
+ * The one line a node logs when it stops on a failure it cannot go on from: for the storage's, the
+ * code, the engine's cause, the file and what to do. Returns the failure as named.
+ */
+export function logFatal(log: Logger, raw: unknown, where: string, height: number): unknown {
+  const e = storageFailure(raw, where);
+  if (isStorageFailure(e)) {
+    const fix = e.code === 'STORAGE_FULL' ? 'free space (or raise storageQuotaBytes)' : 'repair the storage';
+    log.fatal({ code: e.code, cause: e.meta.cause, file: where, height }, `${e.message} (${where}); nothing of it was written: ${fix} and start the node again`);
+  } else {
+    log.fatal({ err: (e as Error).message }, 'consensus stopped');
+  }
+  return e;
 }
