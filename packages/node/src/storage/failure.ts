@@ -10,16 +10,20 @@ const STORAGE_CODES = new Set(['STORAGE_FULL', 'STORAGE_ERROR', 'STORAGE_UNAVAIL
 
 /**
  * A failed write as the node reports it: a full disk or quota becomes STORAGE_FULL, a failing
- * device STORAGE_ERROR (with the raw code in `meta.cause`); anything else is returned unchanged.
- * The caller has already rolled its transaction back: this only names what happened.
+ * device STORAGE_ERROR, with the raw code in `meta.cause` and, when the error names its file (a
+ * file system error: the consensus WAL, the signer state), that file in `meta.file`; anything else
+ * is returned unchanged. `what` says what was being written ("block 12"). The caller has already
+ * rolled its transaction back: this only names what happened.
  */
-export function storageFailure(e: unknown, file: string): unknown {
+export function storageFailure(e: unknown, what: string): unknown {
   if (e instanceof SalusError) return e;
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return e;
   const message = (e as Error).message;
-  if (FULL.has(code)) return new SalusError('STORAGE_FULL', `storage full writing ${file}: ${message}`, { cause: code, file });
-  if (IO.test(code)) return new SalusError('STORAGE_ERROR', `storage failed writing ${file}: ${message}`, { cause: code, file });
+  const path = (e as { path?: unknown }).path;
+  const meta = { cause: code, ...(typeof path === 'string' ? { file: path } : {}) };
+  if (FULL.has(code)) return new SalusError('STORAGE_FULL', `storage full writing ${what}: ${message}`, meta);
+  if (IO.test(code)) return new SalusError('STORAGE_ERROR', `storage failed writing ${what}: ${message}`, meta);
   return e;
 }
 
@@ -33,10 +37,11 @@ export function isStorageFailure(e: unknown): e is SalusError {
  * code, the engine's cause, the file and what to do. Returns the failure as named.
  */
 export function logFatal(log: Logger, raw: unknown, where: string, height: number): unknown {
-  const e = storageFailure(raw, where);
+  const e = storageFailure(raw, 'the node\'s storage');
   if (isStorageFailure(e)) {
+    const file = typeof e.meta.file === 'string' ? e.meta.file : where;
     const fix = e.code === 'STORAGE_FULL' ? 'free space (or raise storageQuotaBytes)' : 'repair the storage';
-    log.fatal({ code: e.code, cause: e.meta.cause, file: where, height }, `${e.message} (${where}); nothing of it was written: ${fix} and start the node again`);
+    log.fatal({ code: e.code, cause: e.meta.cause, file, height }, `${e.message} (${file}); nothing of it was written: ${fix} and start the node again`);
   } else {
     log.fatal({ err: (e as Error).message }, 'consensus stopped');
   }
