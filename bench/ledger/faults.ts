@@ -122,6 +122,7 @@ export async function runFaults(f: FaultsFlags) {
     // Resubmit until every admitted transaction is seen committed (or the time is up).
     const committed = async (h: string) => ((await net.getJson<{ status?: string }>(`${net.url(0)}/v1/txs/${h}`).catch(() => ({}))) as { status?: string }).status === 'committed';
     const deadline = wallNow() + f.timeoutS * 1000;
+    const idx = new Map(hashes.map((h, i) => [h, i]));
     let missing = [...admitted];
     while (missing.length > 0 && wallNow() < deadline) {
       const still: string[] = [];
@@ -129,7 +130,6 @@ export async function runFaults(f: FaultsFlags) {
       missing = still;
       if (missing.length === 0) break;
       resubmitted += missing.length;
-      const idx = new Map(hashes.map((h, i) => [h, i]));
       for (let j = 0; j < missing.length; j += f.batch) await post(0, missing.slice(j, j + f.batch).map((h) => idx.get(h)!));
       await sleep(1000);
     }

@@ -41,6 +41,17 @@ function height(p: ReturnType<typeof paced>, h: number, t: number, delay: number
   return t + delay + 50;
 }
 
+/** A pacer after 12 heights of 100 ms proposals, and the first later height whose round-0 proposer (the victim) is not me. */
+function warmedUpWithVictim() {
+  const p = paced();
+  const { fx } = p;
+  let t = 0;
+  for (let h = 1; h <= 12; h++) t = height(p, h, t, 100);
+  let h = 13;
+  while (fx.proposerAt(h, 0) === fx.me) h++;
+  return { p, fx, t, h, victim: fx.sorted[fx.proposerAt(h, 0)]!.pubKey };
+}
+
 describe('the propose pacer (adaptive propose timeouts)', () => {
   it('nearest-rank percentile', () => {
     expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90)).toBe(9);
@@ -75,14 +86,8 @@ describe('the propose pacer (adaptive propose timeouts)', () => {
   });
 
   it('a proposer whose turn ran out is presumed down: short timeouts, until any proposal of its own arrives', () => {
-    const p = paced();
-    const { fx } = p;
-    let t = 0;
-    for (let h = 1; h <= 12; h++) t = height(p, h, t, 100);
-    // find a height whose round-0 proposer is not me, and let its turn run out
-    let h = 13;
-    while (fx.proposerAt(h, 0) === fx.me) h++;
-    const victim = fx.sorted[fx.proposerAt(h, 0)]!.pubKey;
+    const { p, fx, t, h, victim } = warmedUpWithVictim();
+    // let the victim's turn run out
     const start = p.feed({ kind: 'newHeight', height: h, validators: fx.validators }, t);
     expect(p.proposeTimeouts(start)).toEqual([400]);
     p.feed({ kind: 'timeout', height: h, round: 0, step: 'propose' }, t + 400);
@@ -98,13 +103,7 @@ describe('the propose pacer (adaptive propose timeouts)', () => {
   });
 
   it('a proposer whose link closed is presumed down at once, until the link is back or a proposal of its arrives', () => {
-    const p = paced();
-    const { fx } = p;
-    let t = 0;
-    for (let h = 1; h <= 12; h++) t = height(p, h, t, 100);
-    let h = 13;
-    while (fx.proposerAt(h, 0) === fx.me) h++;
-    const victim = fx.sorted[fx.proposerAt(h, 0)]!.pubKey;
+    const { p, fx, t, h, victim } = warmedUpWithVictim();
     const key = toHex(victim);
     p.pacer.linkDown(key);
     expect(p.pacer.status().presumedDown).toEqual([key]);
